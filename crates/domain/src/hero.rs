@@ -278,8 +278,13 @@ impl HeroDraft {
         let special_ability = r.string("special_ability", false, 0, limits::SPECIAL_ABILITY, true);
         let age = r.integer("age", false, 3, 12, false).map(|a| a as u8);
         let avatar_prompt = r.string("avatar_prompt", false, 0, limits::LONG_PROMPT, true);
-        let avatar_generation_id =
-            r.string("avatar_generation_id", false, 0, limits::GENERATION_ID, false);
+        let avatar_generation_id = r.string(
+            "avatar_generation_id",
+            false,
+            0,
+            limits::GENERATION_ID,
+            false,
+        );
         let is_active = r.boolean("is_active");
         let profile_obj = r.object("visual_profile", false);
         let path = r.path("visual_profile");
@@ -369,7 +374,8 @@ impl HeroPatch {
         if profile_null {
             patch.visual_profile = Some(None);
         } else if let Some(o) = profile_obj {
-            patch.visual_profile = Some(Some(VisualProfile::read(o, "visual_profile", &mut errors)));
+            patch.visual_profile =
+                Some(Some(VisualProfile::read(o, "visual_profile", &mut errors)));
         }
         errors.into_result(patch)
     }
