@@ -64,11 +64,17 @@ pub fn router(deps: &Deps) -> Router {
 }
 
 fn not_found(message: &str) -> AxumResponse {
+    let request_id = uuid::Uuid::new_v4().to_string();
     let body = json!({
         "success": false,
         "error": { "code": "NOT_FOUND", "message": message },
+        "request_id": request_id,
     });
-    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+    let mut resp = (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
 }
 
 async fn invoke_root(

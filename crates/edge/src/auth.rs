@@ -75,6 +75,7 @@ struct Jwks {
     http: reqwest::Client,
     keys: RwLock<HashMap<String, (DecodingKey, Algorithm)>>,
     last_refresh: Mutex<Option<Instant>>,
+    refresh_interval: Duration,
 }
 
 impl Jwks {
@@ -119,7 +120,7 @@ impl Jwks {
         }
         {
             let mut last = self.last_refresh.lock().await;
-            if last.is_some_and(|t| t.elapsed() < JWKS_REFRESH_INTERVAL) {
+            if last.is_some_and(|t| t.elapsed() < self.refresh_interval) {
                 return None;
             }
             *last = Some(Instant::now());
@@ -164,6 +165,7 @@ impl Authenticator {
                     http,
                     keys: RwLock::new(HashMap::new()),
                     last_refresh: Mutex::new(Some(Instant::now())),
+                    refresh_interval: JWKS_REFRESH_INTERVAL,
                 };
                 let keys = j.fetch().await?;
                 *j.keys.write().await = keys;
@@ -186,6 +188,14 @@ impl Authenticator {
             audience: settings.jwt_audience.clone(),
             anon_user,
         })
+    }
+
+    /// Changes the minimum interval between JWKS refreshes (tests use zero).
+    pub fn with_jwks_refresh_interval(mut self, interval: Duration) -> Self {
+        if let Some(j) = self.jwks.as_mut() {
+            j.refresh_interval = interval;
+        }
+        self
     }
 
     /// Verifies the `Authorization` header value.
@@ -221,14 +231,19 @@ impl Authenticator {
         v.leeway = LEEWAY_SECS;
         v.validate_nbf = true;
         v.validate_exp = true;
-        v.set_required_spec_claims(&["exp"]);
+        let mut required = vec!["exp"];
         match &self.audience {
-            Some(aud) => v.set_audience(&[aud]),
+            Some(aud) => {
+                v.set_audience(&[aud]);
+                required.push("aud");
+            }
             None => v.validate_aud = false,
         }
         if let Some(iss) = &self.issuer {
             v.set_issuer(&[iss]);
+            required.push("iss");
         }
+        v.set_required_spec_claims(&required);
         let data = decode::<Claims>(token, &key, &v).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind as K;
             match e.kind() {
