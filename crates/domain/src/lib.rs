@@ -8,6 +8,7 @@ pub mod event;
 pub mod hero;
 pub mod ids;
 pub mod language;
+pub mod library;
 pub mod prompts;
 pub mod scene;
 pub mod story;
@@ -20,6 +21,7 @@ pub use event::{BuiltInEvent, CustomEvent, StoryEvent, UnknownEvent};
 pub use hero::{Hero, HeroDraft, HeroPatch, VisualProfile};
 pub use ids::{HeroId, StoryId, UserId, parse_uuid};
 pub use language::Language;
+pub use library::{AudioInfo, IllustrationStatus, SceneIllustration, StoryRecord};
 pub use prompts::{Fence, HeroFacts, PromptError};
 pub use scene::{
     Emotion, ExtractRequest, Importance, RepairReport, Scene, SceneHero,

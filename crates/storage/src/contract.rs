@@ -4,10 +4,13 @@
 //! Checks panic with a message naming the broken rule (they are test code shipped in the
 //! library so each adapter crate and the `tests` crate can run the same suite).
 
+use crate::records::*;
 use crate::{Backend, BlobKey, Bucket, PageRequest};
 use bytes::Bytes;
 use chrono::{Duration as ChronoDuration, TimeZone, Utc};
 use domain::{Hero, HeroId, UserId, VisualProfile};
+use domain::{IllustrationStatus, Language, SceneIllustration, StoryId, StoryRecord};
+use serde_json::json;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -56,6 +59,14 @@ pub async fn run_all(backend: &Backend) {
     blobs_delete_prefix_touches_only_the_owner(backend).await;
     blobs_presign_names_the_object(backend).await;
     probes_pass_on_a_healthy_backend(backend).await;
+    stories_round_trip_page_and_stay_private(backend).await;
+    illustration_states_are_per_scene_and_deleted_with_the_story(backend).await;
+    usage_is_queried_by_time_and_function(backend).await;
+    rate_limits_are_exact_under_concurrency(backend).await;
+    rate_limits_release_and_separate_windows_and_users(backend).await;
+    cache_entries_expire_and_are_private(backend).await;
+    idempotency_claims_replays_and_leases(backend).await;
+    safety_events_are_listed_per_user(backend).await;
 }
 
 /// put → get returns the same hero; put again replaces it.
@@ -322,4 +333,512 @@ pub async fn blobs_presign_names_the_object(b: &Backend) {
 pub async fn probes_pass_on_a_healthy_backend(b: &Backend) {
     assert!(b.health.probe_database().await.healthy);
     assert!(b.health.probe_storage().await.healthy);
+}
+
+fn story(user: &UserId, n: i64) -> StoryRecord {
+    let at = Utc
+        .with_ymd_and_hms(2026, 2, 1, 0, 0, 0)
+        .single()
+        .expect("valid date")
+        + ChronoDuration::seconds(n);
+    StoryRecord {
+        id: StoryId::new_random(),
+        user_id: user.clone(),
+        hero_id: Some(HeroId::new_random()),
+        title: format!("Story {n}"),
+        content: "Once upon a time, Luna and her friend the owl watched the stars.".into(),
+        language: Language::En,
+        word_count: 13,
+        estimated_duration: 6,
+        event_title: "Bedtime Adventure".into(),
+        scenes: Vec::new(),
+        audio: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// Stories read back, list newest first across pages, and are invisible to others.
+pub async fn stories_round_trip_page_and_stay_private(b: &Backend) {
+    let u = user("stories");
+    let other = user("stories-other");
+    let mut made = Vec::new();
+    for n in 0..5 {
+        let s = story(&u, n);
+        b.stories.put_story(&s).await.expect("put");
+        made.push(s);
+    }
+    let got = b.stories.get_story(&u, &made[0].id).await.expect("get");
+    assert_eq!(got.as_ref(), Some(&made[0]));
+    assert_eq!(
+        b.stories.get_story(&other, &made[0].id).await.expect("get"),
+        None
+    );
+    let mut seen = Vec::new();
+    let mut req = PageRequest::first(2);
+    loop {
+        let page = b.stories.list_stories(&u, &req).await.expect("list");
+        seen.extend(page.items.iter().map(|s| s.title.clone()));
+        match page.next_cursor {
+            Some(c) => req.cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        vec!["Story 4", "Story 3", "Story 2", "Story 1", "Story 0"]
+    );
+    assert!(
+        b.stories
+            .list_stories(&other, &PageRequest::first(10))
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
+    assert!(
+        !b.stories
+            .delete_story(&other, &made[0].id)
+            .await
+            .expect("delete")
+    );
+    assert!(
+        b.stories
+            .delete_story(&u, &made[0].id)
+            .await
+            .expect("delete")
+    );
+    assert_eq!(
+        b.stories.get_story(&u, &made[0].id).await.expect("get"),
+        None
+    );
+}
+
+/// Concurrent per-scene updates all land; deleting the story removes them.
+pub async fn illustration_states_are_per_scene_and_deleted_with_the_story(b: &Backend) {
+    let u = user("illus");
+    let s = story(&u, 1);
+    b.stories.put_story(&s).await.expect("put");
+    let mut tasks = Vec::new();
+    for n in 1..=6u32 {
+        let b = b.clone();
+        let u = u.clone();
+        let st = SceneIllustration {
+            story_id: s.id,
+            scene_number: n,
+            status: if n % 2 == 0 {
+                IllustrationStatus::Completed
+            } else {
+                IllustrationStatus::Failed
+            },
+            image_key: (n % 2 == 0).then(|| format!("{}/illustrations/{n}.png", u.as_str())),
+            generation_id: Some(format!("gen-{n}")),
+            revised_prompt: None,
+            error_message: (n % 2 == 1).then(|| "refused".to_string()),
+            updated_at: Utc::now(),
+        };
+        tasks.push(tokio::spawn(async move {
+            b.stories.put_illustration(&u, &st).await
+        }));
+    }
+    for t in tasks {
+        t.await.expect("join").expect("put illustration");
+    }
+    let states = b.stories.list_illustrations(&u, &s.id).await.expect("list");
+    assert_eq!(
+        states.iter().map(|s| s.scene_number).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5, 6]
+    );
+    assert_eq!(states[1].status, IllustrationStatus::Completed);
+    assert!(
+        b.stories
+            .list_illustrations(&user("x"), &s.id)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    b.stories.delete_story(&u, &s.id).await.expect("delete");
+    assert!(
+        b.stories
+            .list_illustrations(&u, &s.id)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+}
+
+fn usage(function: &str, at: chrono::DateTime<Utc>, cost: Option<f64>) -> UsageRecord {
+    UsageRecord {
+        id: uuid::Uuid::new_v4().to_string(),
+        function_name: function.into(),
+        user_id: "u".into(),
+        request_id: uuid::Uuid::new_v4().to_string(),
+        model: "gpt-4o".into(),
+        provider: "openai".into(),
+        prompt_tokens: 100,
+        completion_tokens: 50,
+        tokens_used: 150,
+        characters: 0,
+        images: 0,
+        cost_estimate: cost,
+        response_time_ms: 900,
+        status: UsageStatus::Success,
+        cached: false,
+        created_at: at,
+        expires_at: at + ChronoDuration::days(90),
+    }
+}
+
+/// Usage rows come back by time window and function; expired rows do not.
+pub async fn usage_is_queried_by_time_and_function(b: &Backend) {
+    // A window in the future nobody else writes to, so the suite can share a backend.
+    let base = Utc::now() + ChronoDuration::days(3650 + (rand::random::<u16>() as i64));
+    let f1 = format!("contract-fn-{}", uuid::Uuid::new_v4().simple());
+    let f2 = format!("contract-fn-{}", uuid::Uuid::new_v4().simple());
+    for i in 0..4 {
+        b.usage
+            .record_usage(&usage(&f1, base + ChronoDuration::minutes(i), Some(0.01)))
+            .await
+            .expect("record");
+    }
+    b.usage
+        .record_usage(&usage(&f2, base + ChronoDuration::minutes(1), None))
+        .await
+        .expect("record");
+    b.usage
+        .record_usage(&usage(&f1, base - ChronoDuration::hours(2), Some(1.0)))
+        .await
+        .expect("record");
+    let mut expired = usage(&f1, base + ChronoDuration::minutes(2), Some(5.0));
+    expired.expires_at = Utc::now() - ChronoDuration::seconds(1);
+    b.usage.record_usage(&expired).await.expect("record");
+
+    let window = b
+        .usage
+        .usage_between(Some(&f1), base, base + ChronoDuration::hours(1))
+        .await
+        .expect("query");
+    assert_eq!(
+        window.len(),
+        4,
+        "only the function's rows inside the window, unexpired"
+    );
+    assert!(
+        window
+            .windows(2)
+            .all(|w| w[0].created_at <= w[1].created_at),
+        "oldest first"
+    );
+    let all = b
+        .usage
+        .usage_between(None, base, base + ChronoDuration::hours(1))
+        .await
+        .expect("query");
+    assert_eq!(all.len(), 5);
+    assert!(
+        all.iter().any(|r| r.cost_estimate.is_none()),
+        "unknown cost stays unknown"
+    );
+}
+
+/// 100 concurrent acquisitions against a limit of 10: exactly 10 granted.
+pub async fn rate_limits_are_exact_under_concurrency(b: &Backend) {
+    let u = user("rl");
+    let window = 1_700_000_000;
+    let exp = Utc::now() + ChronoDuration::hours(2);
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let b = b.clone();
+        let u = u.clone();
+        tasks.push(tokio::spawn(async move {
+            b.rate_limits
+                .acquire(&u, "story-generation", window, 1, 10, exp)
+                .await
+        }));
+    }
+    let mut granted = 0;
+    let mut denied = 0;
+    for t in tasks {
+        match t.await.expect("join").expect("acquire") {
+            Acquire::Granted { used } => {
+                assert!(used <= 10);
+                granted += 1;
+            }
+            Acquire::Denied { used } => {
+                assert_eq!(used, 10);
+                denied += 1;
+            }
+        }
+    }
+    assert_eq!((granted, denied), (10, 90));
+}
+
+/// Release gives capacity back; windows, functions and users are separate; cost counts.
+pub async fn rate_limits_release_and_separate_windows_and_users(b: &Backend) {
+    let u = user("rl2");
+    let v = user("rl2-other");
+    let exp = Utc::now() + ChronoDuration::hours(2);
+    let w = 1_700_003_600;
+    assert_eq!(
+        b.rate_limits
+            .acquire(&u, "scene-illustration", w, 6, 10, exp)
+            .await
+            .expect("a"),
+        Acquire::Granted { used: 6 }
+    );
+    assert_eq!(
+        b.rate_limits
+            .acquire(&u, "scene-illustration", w, 6, 10, exp)
+            .await
+            .expect("a"),
+        Acquire::Denied { used: 6 }
+    );
+    assert_eq!(
+        b.rate_limits
+            .acquire(&u, "scene-illustration", w, 4, 10, exp)
+            .await
+            .expect("a"),
+        Acquire::Granted { used: 10 }
+    );
+    b.rate_limits
+        .release(&u, "scene-illustration", w, 4)
+        .await
+        .expect("release");
+    assert_eq!(
+        b.rate_limits
+            .acquire(&u, "scene-illustration", w, 3, 10, exp)
+            .await
+            .expect("a"),
+        Acquire::Granted { used: 9 }
+    );
+    assert_eq!(
+        b.rate_limits
+            .acquire(&v, "scene-illustration", w, 10, 10, exp)
+            .await
+            .expect("a"),
+        Acquire::Granted { used: 10 }
+    );
+    assert_eq!(
+        b.rate_limits
+            .acquire(&u, "scene-illustration", w + 3600, 10, 10, exp)
+            .await
+            .expect("a"),
+        Acquire::Granted { used: 10 }
+    );
+    assert_eq!(
+        b.rate_limits
+            .acquire(&u, "audio-synthesis", w, 1, 10, exp)
+            .await
+            .expect("a"),
+        Acquire::Granted { used: 1 }
+    );
+    assert_eq!(
+        b.rate_limits
+            .acquire(&u, "audio-synthesis", w, 11, 10, exp)
+            .await
+            .expect("a"),
+        Acquire::Denied { used: 1 }
+    );
+}
+
+/// Cache entries are per user and expire.
+pub async fn cache_entries_expire_and_are_private(b: &Backend) {
+    let u = user("cache");
+    let other = user("cache-other");
+    let now = Utc::now();
+    let v = json!({"story_id": "s1", "n": 1});
+    b.cache
+        .cache_put(&u, "story", "k1", &v, now + ChronoDuration::hours(1))
+        .await
+        .expect("put");
+    assert_eq!(
+        b.cache
+            .cache_get(&u, "story", "k1", now)
+            .await
+            .expect("get"),
+        Some(v.clone())
+    );
+    assert_eq!(
+        b.cache
+            .cache_get(&u, "audio", "k1", now)
+            .await
+            .expect("get"),
+        None,
+        "namespaces are separate"
+    );
+    assert_eq!(
+        b.cache
+            .cache_get(&other, "story", "k1", now)
+            .await
+            .expect("get"),
+        None,
+        "users are separate"
+    );
+    assert_eq!(
+        b.cache
+            .cache_get(&u, "story", "k1", now + ChronoDuration::hours(2))
+            .await
+            .expect("get"),
+        None,
+        "expired"
+    );
+    let v2 = json!({"story_id": "s2"});
+    b.cache
+        .cache_put(&u, "story", "k1", &v2, now + ChronoDuration::hours(1))
+        .await
+        .expect("overwrite");
+    assert_eq!(
+        b.cache
+            .cache_get(&u, "story", "k1", now)
+            .await
+            .expect("get"),
+        Some(v2)
+    );
+    b.cache
+        .cache_delete(&u, "story", "k1")
+        .await
+        .expect("delete");
+    assert_eq!(
+        b.cache
+            .cache_get(&u, "story", "k1", now)
+            .await
+            .expect("get"),
+        None
+    );
+}
+
+/// Idempotency: one owner per key; replays get the stored response; leases expire.
+pub async fn idempotency_claims_replays_and_leases(b: &Backend) {
+    let u = user("idem");
+    let other = user("idem-other");
+    let now = Utc::now();
+    let lease = now + ChronoDuration::minutes(5);
+    let exp = now + ChronoDuration::hours(24);
+    let begin = |user: UserId, key: &'static str, hash: &'static str, at: chrono::DateTime<Utc>| {
+        let b = b.clone();
+        async move {
+            b.idempotency
+                .begin(
+                    &user,
+                    key,
+                    hash,
+                    at,
+                    at + ChronoDuration::minutes(5),
+                    at + ChronoDuration::hours(24),
+                )
+                .await
+                .expect("begin")
+        }
+    };
+    assert_eq!(begin(u.clone(), "k1", "h1", now).await, IdemBegin::Started);
+    assert_eq!(
+        begin(u.clone(), "k1", "h1", now).await,
+        IdemBegin::InFlight {
+            request_hash: "h1".into()
+        }
+    );
+    assert_eq!(
+        begin(other.clone(), "k1", "h1", now).await,
+        IdemBegin::Started,
+        "keys are per user"
+    );
+    let resp = StoredResponse {
+        status: 200,
+        data: json!({"story_id": "s1"}),
+    };
+    b.idempotency
+        .complete(&u, "k1", &resp, exp)
+        .await
+        .expect("complete");
+    assert_eq!(
+        begin(u.clone(), "k1", "h2", now).await,
+        IdemBegin::Completed {
+            request_hash: "h1".into(),
+            response: resp.clone()
+        }
+    );
+    assert_eq!(
+        begin(u.clone(), "k1", "h1", now + ChronoDuration::hours(25)).await,
+        IdemBegin::Started,
+        "expired after 24 h"
+    );
+
+    assert_eq!(begin(u.clone(), "k2", "h", now).await, IdemBegin::Started);
+    b.idempotency.abandon(&u, "k2").await.expect("abandon");
+    assert_eq!(
+        begin(u.clone(), "k2", "h", now).await,
+        IdemBegin::Started,
+        "abandoned keys run again"
+    );
+    assert_eq!(
+        begin(u.clone(), "k2", "h", lease + ChronoDuration::seconds(1)).await,
+        IdemBegin::Started,
+        "a crashed owner's lease ends"
+    );
+
+    // concurrent claims: exactly one owner
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let b = b.clone();
+        let u = u.clone();
+        tasks.push(tokio::spawn(async move {
+            b.idempotency
+                .begin(
+                    &u,
+                    "k3",
+                    "h",
+                    now,
+                    now + ChronoDuration::minutes(5),
+                    now + ChronoDuration::hours(24),
+                )
+                .await
+        }));
+    }
+    let mut started = 0;
+    for t in tasks {
+        if t.await.expect("join").expect("begin") == IdemBegin::Started {
+            started += 1;
+        }
+    }
+    assert_eq!(started, 1, "one request owns a key");
+}
+
+/// Safety events are listed per user, oldest first.
+pub async fn safety_events_are_listed_per_user(b: &Backend) {
+    let u = user("safety");
+    let now = Utc::now();
+    for (i, cat) in ["scary", "violence"].iter().enumerate() {
+        b.safety_events
+            .record_safety_event(&SafetyEventRecord {
+                id: uuid::Uuid::new_v4().to_string(),
+                user_id: u.as_str().into(),
+                function_name: "heroes".into(),
+                category: (*cat).into(),
+                action: "rewritten".into(),
+                text_hash: "ab".repeat(32),
+                created_at: now + ChronoDuration::seconds(i as i64),
+                expires_at: now + ChronoDuration::days(90),
+            })
+            .await
+            .expect("record");
+    }
+    let events = b
+        .safety_events
+        .safety_events_for(&u, now - ChronoDuration::minutes(1))
+        .await
+        .expect("list");
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| e.category.as_str())
+            .collect::<Vec<_>>(),
+        vec!["scary", "violence"]
+    );
+    assert!(
+        b.safety_events
+            .safety_events_for(&user("nobody"), now - ChronoDuration::minutes(1))
+            .await
+            .expect("list")
+            .is_empty()
+    );
 }

@@ -12,11 +12,16 @@ pub mod embedded;
 pub mod error;
 pub mod heroes;
 pub mod page;
+pub mod records;
 
 pub use blob::{Blob, BlobKey, BlobStore, Bucket};
 pub use error::StoreError;
 pub use heroes::HeroStore;
 pub use page::{Page, PageRequest};
+pub use records::{
+    Acquire, CacheStore, IdemBegin, IdempotencyStore, RateLimitStore, SafetyEventRecord,
+    SafetyEventStore, StoredResponse, StoryStore, UsageRecord, UsageStatus, UsageStore,
+};
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -61,6 +66,18 @@ pub trait HealthProbe: Send + Sync {
 pub struct Backend {
     /// Hero records.
     pub heroes: Arc<dyn HeroStore>,
+    /// Stories and their illustration states.
+    pub stories: Arc<dyn StoryStore>,
+    /// The usage ledger.
+    pub usage: Arc<dyn UsageStore>,
+    /// Rate-limit counters.
+    pub rate_limits: Arc<dyn RateLimitStore>,
+    /// Cache entries.
+    pub cache: Arc<dyn CacheStore>,
+    /// Idempotency records.
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    /// Safety events.
+    pub safety_events: Arc<dyn SafetyEventStore>,
     /// Media objects.
     pub blobs: Arc<dyn BlobStore>,
     /// Dependency probes.

@@ -24,6 +24,64 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (bucket, key)
      );
      CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL);",
+    "CREATE TABLE stories (
+        user_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (user_id, id)
+     );
+     CREATE INDEX stories_by_user_created ON stories (user_id, created_ms DESC, id DESC);
+     CREATE TABLE illustrations (
+        user_id TEXT NOT NULL,
+        story_id TEXT NOT NULL,
+        scene_number INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (user_id, story_id, scene_number)
+     );
+     CREATE TABLE usage (
+        id TEXT PRIMARY KEY,
+        function_name TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        doc TEXT NOT NULL
+     );
+     CREATE INDEX usage_by_function_time ON usage (function_name, created_ms);
+     CREATE INDEX usage_by_time ON usage (created_ms);
+     CREATE TABLE rate_limits (
+        user_id TEXT NOT NULL,
+        function_name TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        PRIMARY KEY (user_id, function_name, window_start)
+     );
+     CREATE TABLE cache (
+        user_id TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        PRIMARY KEY (user_id, namespace, key)
+     );
+     CREATE TABLE idempotency (
+        user_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        state TEXT NOT NULL,
+        response TEXT,
+        lease_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        PRIMARY KEY (user_id, key)
+     );
+     CREATE TABLE safety_events (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        doc TEXT NOT NULL
+     );
+     CREATE INDEX safety_by_user_time ON safety_events (user_id, created_ms);",
 ];
 
 /// A shared SQLite connection. Statements run on tokio's blocking pool.

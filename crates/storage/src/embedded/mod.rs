@@ -5,6 +5,7 @@
 mod blobs;
 mod db;
 mod heroes;
+mod records;
 
 pub use blobs::{EmbeddedBlobStore, SignedUrlError};
 pub use db::Db;
@@ -39,8 +40,15 @@ pub async fn open(
         db: db.clone(),
         blobs: blobs.clone(),
     });
+    let records = Arc::new(records::EmbeddedRecords::new(db.clone()));
     let backend = Backend {
         heroes: Arc::new(heroes::EmbeddedHeroes::new(db)),
+        stories: records.clone(),
+        usage: records.clone(),
+        rate_limits: records.clone(),
+        cache: records.clone(),
+        idempotency: records.clone(),
+        safety_events: records,
         blobs: blobs.clone(),
         health: probe,
         kind: "embedded",
