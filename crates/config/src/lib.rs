@@ -15,8 +15,9 @@ use url::Url;
 /// production. It is public on purpose (documented in README) and refused in production.
 pub const DEV_JWT_SECRET: &str = "infinite-stories-local-development-secret-do-not-use-in-prod";
 
-/// Image model used when `IMAGE_MODEL` is unset (dall-e-3 was shut down on 2026-05-12).
-pub const DEFAULT_IMAGE_MODEL: &str = "gpt-image-1.5";
+/// Image model used when `IMAGE_MODEL` is unset: dall-e-3 was shut down on 2026-05-12 and
+/// gpt-image-1.5 shuts down on 2026-12-01 with `gpt-image-2` named as its replacement.
+pub const DEFAULT_IMAGE_MODEL: &str = "gpt-image-2";
 
 /// A configuration error: which variable, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
