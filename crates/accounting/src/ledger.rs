@@ -45,9 +45,10 @@ impl Ledger {
     /// and cache hits (no paid work); `None` for models the table does not know.
     pub fn to_record(&self, call: &CallRecord<'_>) -> UsageRecord {
         let now = self.clock.now();
-        let cost = if call.provider == ProviderKind::Offline || call.cached {
-            Some(0.0)
-        } else if call.status == UsageStatus::RateLimited {
+        let no_paid_work = call.provider == ProviderKind::Offline
+            || call.cached
+            || call.status == UsageStatus::RateLimited;
+        let cost = if no_paid_work {
             Some(0.0)
         } else {
             estimate_cost(call.model, &call.usage, call.image_size, call.image_quality).usd
