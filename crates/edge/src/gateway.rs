@@ -95,18 +95,31 @@ impl Ctx {
 
     /// Adds a response header (rate-limit headers…); applied to success and error responses.
     pub fn set_response_header(&self, name: &'static str, value: String) {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            let mut h = self
-                .response_headers
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            h.insert(HeaderName::from_static(name), v);
-        }
+        self.header_sink().set(name, value);
+    }
+
+    /// A handle that sets response headers from code that does not hold the `Ctx`.
+    pub fn header_sink(&self) -> HeaderSink {
+        HeaderSink(self.response_headers.clone())
     }
 
     /// Time left before the deadline.
     pub fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
+    }
+}
+
+/// Sets response headers of the request it came from.
+#[derive(Clone)]
+pub struct HeaderSink(Arc<Mutex<HeaderMap>>);
+
+impl HeaderSink {
+    /// Sets (replaces) a header.
+    pub fn set(&self, name: &'static str, value: String) {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            let mut h = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            h.insert(HeaderName::from_static(name), v);
+        }
     }
 }
 

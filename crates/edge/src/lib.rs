@@ -16,5 +16,5 @@ pub use auth::{Authenticator, Caller};
 pub use config as settings;
 pub use config::{FunctionName, Settings};
 pub use error::ApiError;
-pub use gateway::{AuthMode, Ctx, Function, Gateway, MAX_BODY_BYTES, Reply};
+pub use gateway::{AuthMode, Ctx, Function, Gateway, HeaderSink, MAX_BODY_BYTES, Reply};
 pub use lambda_http::{Body, Request, Response};

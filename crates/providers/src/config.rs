@@ -1,5 +1,5 @@
 //! Provider settings: every model id is a setting, with per-kind timeouts, a retry policy and
-//! circuit-breaker settings. Parsing is a pure function over a lookup (no process environment).
+//! circuit-breaker settings. Built by the composition root from `config::Settings`; this crate never reads the environment.
 
 use std::fmt;
 use std::time::Duration;
@@ -170,59 +170,6 @@ impl ProviderConfig {
             }
         }
         ids
-    }
-
-    /// Reads the settings through `lookup` (e.g. `|k| std::env::var(k).ok()`).
-    /// `Ok(None)` when `OPENAI_API_KEY` is unset or blank: the offline provider applies.
-    ///
-    /// Variables: `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `TEXT_MODEL`, `TEXT_FALLBACK_MODEL`,
-    /// `REVIEW_MODEL`, `TTS_MODEL`, `IMAGE_MODEL`, `MODERATION_MODEL`, `OPENAI_MAX_RETRIES`.
-    pub fn from_lookup(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Option<Self>, ConfigError> {
-        let get = |k: &str| {
-            lookup(k)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let Some(key) = get("OPENAI_API_KEY") else {
-            return Ok(None);
-        };
-        let mut config = Self::new(key);
-        if let Some(url) = get("OPENAI_BASE_URL") {
-            config.base_url = url;
-        }
-        let models: [(&'static str, &mut String); 6] = [
-            ("TEXT_MODEL", &mut config.text_model),
-            ("TEXT_FALLBACK_MODEL", &mut config.text_fallback_model),
-            ("REVIEW_MODEL", &mut config.review_model),
-            ("TTS_MODEL", &mut config.tts_model),
-            ("IMAGE_MODEL", &mut config.image_model),
-            ("MODERATION_MODEL", &mut config.moderation_model),
-        ];
-        for (var, slot) in models {
-            if let Some(v) = get(var) {
-                if v.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                    return Err(ConfigError::Invalid {
-                        var,
-                        reason: "a model id has no spaces".to_owned(),
-                    });
-                }
-                *slot = v;
-            }
-        }
-        if let Some(v) = get("OPENAI_MAX_RETRIES") {
-            config.retry.max_retries =
-                v.parse::<u32>()
-                    .ok()
-                    .filter(|n| *n <= 10)
-                    .ok_or_else(|| ConfigError::Invalid {
-                        var: "OPENAI_MAX_RETRIES",
-                        reason: "expected an integer 0..=10".to_owned(),
-                    })?;
-        }
-        config.validate()?;
-        Ok(Some(config))
     }
 
     /// Checks the key and base URL.

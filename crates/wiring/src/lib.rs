@@ -1,6 +1,10 @@
 //! Composition root shared by every function binary and the dev server: builds settings,
 //! the authenticator, the storage backend and the clock once per cold start, and maps adapter
 //! errors to client-facing [`ApiError`]s (internal details go to logs, never to clients).
+//! [`metered`] is the pipeline every AI function runs through: idempotency, rate limits,
+//! provider choice (offline under `X-Test-Mode`), the usage ledger and EMF metrics.
+
+pub mod metered;
 
 use config::{Settings, StorageBackend};
 use domain::{Clock, SystemClock};
@@ -20,6 +24,23 @@ pub enum StartupError {
     /// The storage backend could not be opened.
     #[error("storage could not be opened: {0}")]
     Storage(String),
+    /// The AI provider settings are invalid.
+    #[error(transparent)]
+    Provider(#[from] providers::ConfigError),
+}
+
+/// Maps settings to the OpenAI client's configuration (`None` without a key: offline).
+pub fn provider_config(settings: &Settings) -> Option<providers::ProviderConfig> {
+    let key = settings.openai_api_key.as_ref()?;
+    let mut c = providers::ProviderConfig::new(key.expose())
+        .with_base_url(settings.openai_base_url.as_str().trim_end_matches('/'));
+    c.text_model = settings.text_model.clone();
+    c.text_fallback_model = settings.text_fallback_model.clone();
+    c.review_model = settings.review_model.clone();
+    c.tts_model = settings.tts_model.clone();
+    c.image_model = settings.image_model.clone();
+    c.moderation_model = settings.moderation_model.clone();
+    Some(c)
 }
 
 /// Everything a function needs, built once and shared (cheap to clone).
@@ -37,6 +58,22 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
     /// Shared HTTP client (connection pool) for outbound calls.
     pub http: reqwest::Client,
+    /// The configured AI provider (OpenAI when a key is set, else offline).
+    pub providers: providers::Providers,
+    /// The offline provider (always; `X-Test-Mode: true` uses it).
+    pub offline: providers::Providers,
+    /// The provider settings (model ids for health's lifecycle check), when OpenAI is used.
+    pub provider_config: Option<providers::ProviderConfig>,
+    /// Per-user rate limits.
+    pub limiter: accounting::RateLimiter,
+    /// The usage ledger.
+    pub ledger: accounting::Ledger,
+    /// Idempotency records.
+    pub idempotency: accounting::Idempotency,
+    /// Story, audio and image caches.
+    pub cache: accounting::Cache,
+    /// EMF metric lines.
+    pub metrics: accounting::emf::Emitter,
 }
 
 impl std::fmt::Debug for Deps {
@@ -79,6 +116,40 @@ impl Deps {
                 ));
             }
         };
+        Self::assemble(settings, auth, backend, embedded_blobs, clock, http, None)
+    }
+
+    /// Builds the accounting and provider parts around an opened backend. `providers`
+    /// overrides the provider chosen from settings (tests inject one).
+    pub fn assemble(
+        settings: Settings,
+        auth: Arc<Authenticator>,
+        backend: Backend,
+        embedded_blobs: Option<Arc<storage::embedded::EmbeddedBlobStore>>,
+        clock: Arc<dyn Clock>,
+        http: reqwest::Client,
+        providers: Option<providers::Providers>,
+    ) -> Result<Self, StartupError> {
+        let provider_config = provider_config(&settings);
+        let providers = match providers {
+            Some(p) => p,
+            None => providers::Providers::from_config(provider_config.clone())?,
+        };
+        let limiter = accounting::RateLimiter::new(
+            backend.rate_limits.clone(),
+            settings.rate_limits,
+            settings.rate_limit_window,
+            clock.clone(),
+        );
+        let ledger = accounting::Ledger::new(backend.usage.clone(), clock.clone());
+        let idempotency = accounting::Idempotency::new(backend.idempotency.clone(), clock.clone());
+        let cache = accounting::Cache::new(
+            backend.cache.clone(),
+            clock.clone(),
+            settings.story_cache_ttl,
+            settings.cache_ttl,
+        );
+        let in_lambda = edge::telemetry::running_in_lambda(|k| std::env::var(k).ok());
         Ok(Self {
             settings: Arc::new(settings),
             auth,
@@ -86,7 +157,24 @@ impl Deps {
             embedded_blobs,
             clock,
             http,
+            providers,
+            offline: providers::Providers::offline(),
+            provider_config,
+            limiter,
+            ledger,
+            idempotency,
+            cache,
+            metrics: accounting::emf::Emitter::new(in_lambda),
         })
+    }
+
+    /// The provider a request uses: offline under `X-Test-Mode: true`.
+    pub fn providers_for(&self, test_mode: bool) -> &providers::Providers {
+        if test_mode {
+            &self.offline
+        } else {
+            &self.providers
+        }
     }
 
     /// The edge gateway of `function`.

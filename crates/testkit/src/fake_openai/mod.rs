@@ -167,8 +167,9 @@ fn default_models() -> Vec<(String, Option<NaiveDate>)> {
         ("tts-1".to_owned(), tts),
         ("tts-1-hd".to_owned(), tts),
         ("gpt-4o-mini-tts".to_owned(), None),
+        ("gpt-image-2".to_owned(), None),
         ("gpt-image-2.6-flare".to_owned(), None),
-        ("gpt-image-2.6-sunburst".to_owned(), None),
+        ("dall-e-3".to_owned(), NaiveDate::from_ymd_opt(2026, 5, 12)),
         ("omni-moderation-latest".to_owned(), None),
     ]
 }
