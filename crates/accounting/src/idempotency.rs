@@ -17,10 +17,46 @@ pub const LEASE_MINUTES: i64 = 16;
 /// Longest accepted key.
 pub const MAX_KEY_LEN: usize = 128;
 
-/// Canonical hash of a request body: semantically equal JSON hashes equal (object keys are
-/// sorted by serde_json's map), so key order and whitespace do not matter.
+/// Writes `v` with object keys sorted at every level (independent of whether serde_json
+/// preserves insertion order in this build).
+fn canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                if let Some(child) = map.get(*k) {
+                    canonical(child, out);
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Canonical hash of a request body: semantically equal JSON hashes equal, so key order and
+/// whitespace do not matter.
 pub fn request_hash(function: &str, body: &Value) -> String {
-    let canonical = serde_json::to_string(body).unwrap_or_default();
+    let mut canonical_text = String::new();
+    canonical(body, &mut canonical_text);
+    let canonical = canonical_text;
     let mut h = Sha256::new();
     h.update(function.as_bytes());
     h.update([0]);

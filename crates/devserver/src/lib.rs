@@ -38,6 +38,9 @@ pub fn functions(deps: &Deps) -> Vec<Arc<dyn Function>> {
     vec![
         Arc::new(heroes::App::new(deps.clone())),
         Arc::new(health::App::new(deps.clone())),
+        Arc::new(story_generation::App::new(deps.clone())),
+        Arc::new(extract_scenes::App::new(deps.clone())),
+        Arc::new(stories::App::new(deps.clone())),
     ]
 }
 

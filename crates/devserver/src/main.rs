@@ -30,7 +30,9 @@ async fn main() -> ExitCode {
     };
     let base = format!("http://{addr}/functions/v1");
     println!("InfiniteStories dev server");
-    println!("  functions:  {base}/<name>   (health, heroes)");
+    println!(
+        "  functions:  {base}/<name>   (health, heroes, story-generation, extract-scenes, stories)"
+    );
     println!(
         "  storage:    {} (DATA_DIR={})",
         deps.backend.kind,

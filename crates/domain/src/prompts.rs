@@ -646,6 +646,7 @@ pub struct SafetyReview {
     /// True when nothing needs to change.
     pub safe: bool,
     /// `none`, `low`, `medium` or `high`.
+    #[serde(default)]
     pub severity: String,
     /// One entry per problem.
     #[serde(default)]

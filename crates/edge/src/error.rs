@@ -15,7 +15,7 @@ pub struct ApiError {
     /// Human message.
     pub message: String,
     /// Structured details (field errors, accepted values…).
-    pub details: Option<Value>,
+    pub details: Option<Box<Value>>,
     /// Seconds to wait before retrying (429/503).
     pub retry_after: Option<u64>,
 }
@@ -33,7 +33,7 @@ impl ApiError {
 
     /// Adds details.
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -155,7 +155,7 @@ impl ApiError {
     pub fn envelope(&self, request_id: &str) -> Value {
         let mut error = json!({ "code": self.code, "message": self.message });
         if let Some(d) = &self.details {
-            error["details"] = d.clone();
+            error["details"] = (**d).clone();
         }
         if let Some(r) = self.retry_after {
             error["retry_after"] = json!(r);

@@ -6,6 +6,8 @@
 //! and blob keys can only be built under a user's prefix ([`BlobKey`]), so one user's request
 //! cannot address another user's data. This crate knows nothing about HTTP or Lambda.
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod blob;
 pub mod contract;
 pub mod embedded;

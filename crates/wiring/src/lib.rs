@@ -4,6 +4,7 @@
 //! [`metered`] is the pipeline every AI function runs through: idempotency, rate limits,
 //! provider choice (offline under `X-Test-Mode`), the usage ledger and EMF metrics.
 
+pub mod guard;
 pub mod metered;
 
 use config::{Settings, StorageBackend};
@@ -111,9 +112,22 @@ impl Deps {
                 (b, Some(blobs))
             }
             StorageBackend::Aws => {
-                return Err(StartupError::Storage(
-                    "STORAGE_BACKEND=aws is not available in this build yet".to_string(),
-                ));
+                // Loaded once per cold start: region and credentials from the environment
+                // (the Lambda role), and `AWS_ENDPOINT_URL` for a local server.
+                let sdk = storage::aws::sdk_config_from_env().await;
+                let names = storage::aws::AwsNames {
+                    table: settings.aws.table.clone(),
+                    story_assets: settings.aws.bucket_story_assets.clone(),
+                    hero_avatars: settings.aws.bucket_hero_avatars.clone(),
+                    story_audio: settings.aws.bucket_story_audio.clone(),
+                    story_illustrations: settings.aws.bucket_story_illustrations.clone(),
+                };
+                tracing::info!(
+                    table = %names.table,
+                    local_endpoint = sdk.endpoint_url().is_some(),
+                    "storage backend: aws"
+                );
+                (storage::aws::open(&sdk, names, clock.clone()), None)
             }
         };
         Self::assemble(settings, auth, backend, embedded_blobs, clock, http, None)

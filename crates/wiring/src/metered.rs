@@ -30,9 +30,28 @@ pub struct Meter {
     paid: AtomicBool,
     calls: Mutex<Vec<UsageRecord>>,
     limited: AtomicBool,
+    meta: Mutex<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Meter {
+    /// The shared dependencies.
+    pub fn deps(&self) -> &Deps {
+        &self.deps
+    }
+
+    /// The function being metered.
+    pub fn function(&self) -> FunctionName {
+        self.function
+    }
+
+    /// Adds a `meta` field to the response (e.g. `moderation: "unavailable"`).
+    pub fn note_meta(&self, key: &str, value: serde_json::Value) {
+        self.meta
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.to_string(), value);
+    }
+
     /// The caller.
     pub fn user(&self) -> &UserId {
         &self.user
@@ -280,6 +299,7 @@ where
         paid: AtomicBool::new(false),
         calls: Mutex::new(Vec::new()),
         limited: AtomicBool::new(false),
+        meta: Mutex::new(serde_json::Map::new()),
     });
 
     // Idempotency: only for POSTs carrying a key.
@@ -391,7 +411,11 @@ where
             status,
         },
     );
-    result.map(|r| {
+    let extra_meta = std::mem::take(&mut *meter.meta.lock().unwrap_or_else(|p| p.into_inner()));
+    result.map(|mut r| {
+        for (k, v) in extra_meta {
+            r.meta.entry(k).or_insert(v);
+        }
         if r.provider.is_none() {
             r.with_provider(meter.providers().kind.as_str())
         } else {

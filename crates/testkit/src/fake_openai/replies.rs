@@ -155,7 +155,7 @@ pub(crate) fn chat(body: &Value, id: u64, malformed: bool, refusal: bool) -> Res
         .and_then(Value::as_str)
         .unwrap_or("");
     let content: Value = match schema {
-        "story" => {
+        "story" | "bedtime_story" => {
             let budget = word_budget(&user).unwrap_or(300);
             let story = fake_story(budget);
             let words = story.split_whitespace().count() as f64;
@@ -165,7 +165,7 @@ pub(crate) fn chat(body: &Value, id: u64, malformed: bool, refusal: bool) -> Res
                 "scenes": fake_scenes(&story, (words / 140.0 * 60.0).round()),
             })
         }
-        "scenes" => {
+        "scenes" | "story_scenes" => {
             let passage = user
                 .split('\n')
                 .max_by_key(|p| p.len())
@@ -174,7 +174,9 @@ pub(crate) fn chat(body: &Value, id: u64, malformed: bool, refusal: bool) -> Res
             let duration = seconds_in(&user).unwrap_or(300.0);
             json!({"scenes": fake_scenes(&passage, duration)})
         }
-        "safety_review" => json!({"safe": true, "findings": []}),
+        "safety_review" => {
+            json!({"safe": true, "severity": "none", "concerns": [], "summary": "Gentle bedtime story."})
+        }
         _ => json!({}),
     };
     let (content_text, refusal_text, finish) = if refusal {

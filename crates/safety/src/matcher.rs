@@ -1,0 +1,420 @@
+//! Matching a folded text against a compiled dictionary and resolving what the hits mean:
+//! word boundaries, language scope, safe phrases, word-class sequences and overlaps.
+
+use crate::fold::{Folded, word_at, word_before};
+use crate::lexicon::{Entry, Kind, Lexicon, Seq, Target};
+use crate::types::{Category, InjectionKind};
+use domain::Language;
+
+/// Conjunctions and prepositions that start a new clause: a sequence rule does not bridge
+/// them ("she shot a look *at* him" is not "shot … him").
+const BREAK_WORDS: &[&str] = &[
+    "aber", "about", "after", "als", "and", "as", "at", "avec", "because", "before", "but", "by",
+    "cuando", "dann", "e", "ed", "et", "for", "from", "fur", "if", "in", "into", "like", "luego",
+    "ma", "mais", "mit", "oder", "on", "onto", "or", "ou", "para", "parce", "per", "perche",
+    "pero", "poi", "porque", "pour", "puis", "quand", "quando", "so", "than", "then", "to", "und",
+    "until", "weil", "wenn", "when", "while", "with", "y",
+];
+
+/// Which languages a text is in, as far as we know.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LangCtx {
+    pub(crate) hint: Option<Language>,
+    pub(crate) detected: Option<Language>,
+}
+
+impl LangCtx {
+    fn known(&self, l: Option<Language>) -> bool {
+        l.is_none() || l == self.hint || l == self.detected
+    }
+
+    fn soft_applies(&self, l: Option<Language>) -> bool {
+        (self.hint.is_none() && self.detected.is_none()) || self.known(l)
+    }
+
+    fn soft_preference(&self, l: Option<Language>) -> usize {
+        if l.is_some() && l == self.hint {
+            0
+        } else if l.is_some() && l == self.detected {
+            1
+        } else {
+            2 + l
+                .and_then(|l| Language::ALL.iter().position(|x| *x == l))
+                .unwrap_or(0)
+        }
+    }
+}
+
+/// A pattern occurrence that passed its boundary checks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit<'a> {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) entry: &'a Entry,
+}
+
+/// A hard finding (folded offsets).
+#[derive(Debug, Clone)]
+pub(crate) struct HardHit {
+    pub(crate) category: Category,
+    pub(crate) rule: String,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+/// A chosen soft rewrite (folded offsets).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SoftHit<'a> {
+    pub(crate) category: Category,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) replacement: &'a str,
+    pub(crate) rule: &'a str,
+    pub(crate) lang: Option<Language>,
+}
+
+/// An injection finding (folded offsets).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InjectionHit<'a> {
+    pub(crate) kind: InjectionKind,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) rule: &'a str,
+}
+
+/// Everything a text matched, resolved.
+#[derive(Debug, Default)]
+pub(crate) struct Analysis<'a> {
+    pub(crate) hard: Vec<HardHit>,
+    pub(crate) soft: Vec<SoftHit<'a>>,
+    pub(crate) injections: Vec<InjectionHit<'a>>,
+    /// Image-lexicon hits (forbidden, companion, alone), allow-filtered.
+    pub(crate) other: Vec<Hit<'a>>,
+}
+
+impl Lexicon {
+    /// Every boundary-valid occurrence of every pattern, in text order.
+    pub(crate) fn hits<'a>(&'a self, f: &Folded, source: &str) -> Vec<Hit<'a>> {
+        let text = f.text.as_str();
+        let mut hits = Vec::new();
+        for m in self.ac.find_overlapping_iter(text) {
+            let (s, e) = (m.start(), m.end());
+            for entry in &self.entries[m.pattern().as_usize()] {
+                if !entry.start_free && word_before(text, s) {
+                    continue;
+                }
+                if !entry.end_free && word_at(text, e) {
+                    continue;
+                }
+                if entry.end_punct && !punct_follows(text, e) {
+                    continue;
+                }
+                if matches!(entry.kind, Kind::Role) && !at_line_start(source, f.map[s] as usize) {
+                    continue;
+                }
+                hits.push(Hit {
+                    start: s,
+                    end: e,
+                    entry,
+                });
+            }
+        }
+        hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        hits
+    }
+
+    /// Resolves hits: drops those inside safe phrases or out of language scope, evaluates
+    /// sequence rules, and picks non-overlapping soft rewrites.
+    pub(crate) fn analyse<'a>(&'a self, f: &Folded, source: &str, ctx: LangCtx) -> Analysis<'a> {
+        let hits = self.hits(f, source);
+        let mut out = Analysis::default();
+        if hits.is_empty() {
+            return out;
+        }
+        let allows: Vec<(usize, usize)> = hits
+            .iter()
+            .filter(|h| matches!(h.entry.kind, Kind::Allow))
+            .map(|h| (h.start, h.end))
+            .collect();
+        let mut class_hits: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.class_count];
+        let mut soft_candidates: Vec<Hit<'a>> = Vec::new();
+        let longest_allow = allows.iter().map(|(s, e)| e - s).max().unwrap_or(0);
+        for h in &hits {
+            if matches!(h.entry.kind, Kind::Allow) || inside_safe_phrase(h, &allows, longest_allow)
+            {
+                continue;
+            }
+            match &h.entry.kind {
+                Kind::Hard(c) => {
+                    if !h.entry.local || ctx.known(h.entry.lang) {
+                        out.hard.push(HardHit {
+                            category: *c,
+                            rule: h.entry.rule.to_string(),
+                            start: h.start,
+                            end: h.end,
+                        });
+                    }
+                }
+                Kind::Class(id) => {
+                    if !h.entry.local || ctx.known(h.entry.lang) {
+                        class_hits[*id].push((h.start, h.end));
+                    }
+                }
+                Kind::Soft { .. } => {
+                    if ctx.soft_applies(h.entry.lang) {
+                        soft_candidates.push(*h);
+                    }
+                }
+                Kind::Injection(k) => out.injections.push(InjectionHit {
+                    kind: *k,
+                    start: h.start,
+                    end: h.end,
+                    rule: &h.entry.rule,
+                }),
+                Kind::Role => out.injections.push(InjectionHit {
+                    kind: InjectionKind::RolePrefix,
+                    start: h.start,
+                    end: h.end,
+                    rule: &h.entry.rule,
+                }),
+                Kind::Image | Kind::Companion | Kind::Alone => out.other.push(*h),
+                Kind::Allow => {}
+            }
+        }
+        for list in &mut class_hits {
+            list.sort_unstable();
+            list.dedup();
+        }
+        for seq in &self.seqs {
+            for (s, e) in seq_matches(seq, &class_hits, &f.text) {
+                match seq.target {
+                    Target::Hard(category) => out.hard.push(HardHit {
+                        category,
+                        rule: seq.rule.to_string(),
+                        start: s,
+                        end: e,
+                    }),
+                    Target::Injection(kind) => out.injections.push(InjectionHit {
+                        kind,
+                        start: s,
+                        end: e,
+                        rule: &seq.rule,
+                    }),
+                }
+            }
+        }
+        out.hard.sort_by_key(|h| (h.start, h.end));
+        out.injections = non_overlapping_injections(out.injections);
+        out.soft = choose_soft(soft_candidates, &out.injections, ctx, f, source);
+        out
+    }
+}
+
+/// True when a hit starts or ends inside a safe phrase ("killer" in "killer whale",
+/// "quiero morir" against "morir de risa"). A hit that strictly contains the safe phrase is
+/// kept: the safe phrase does not excuse what surrounds it.
+fn inside_safe_phrase(h: &Hit<'_>, allows: &[(usize, usize)], longest: usize) -> bool {
+    // `allows` is sorted by start; only phrases starting before the hit's end and no more
+    // than `longest` bytes before its start can overlap it.
+    let upto = allows.partition_point(|(s, _)| *s < h.end);
+    allows[..upto]
+        .iter()
+        .rev()
+        .take_while(|(s, _)| s + longest >= h.start)
+        .any(|&(s, e)| {
+            let overlaps = s < h.end && h.start < e;
+            let contains = h.start <= s && e <= h.end && (h.end - h.start) > (e - s);
+            overlaps && !contains
+        })
+}
+
+fn non_overlapping_injections(mut v: Vec<InjectionHit<'_>>) -> Vec<InjectionHit<'_>> {
+    v.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    let mut out: Vec<InjectionHit<'_>> = Vec::with_capacity(v.len());
+    for h in v {
+        match out.last_mut() {
+            Some(last) if h.start < last.end => last.end = last.end.max(h.end),
+            _ => out.push(h),
+        }
+    }
+    out
+}
+
+/// Picks non-overlapping soft rewrites: leftmost, then longest, then the text's language,
+/// then the rule spelled exactly like the text ("lloró" over "lloro", which fold alike).
+fn choose_soft<'a>(
+    mut cands: Vec<Hit<'a>>,
+    injections: &[InjectionHit<'_>],
+    ctx: LangCtx,
+    f: &Folded,
+    source: &str,
+) -> Vec<SoftHit<'a>> {
+    cands.sort_by_cached_key(|h| {
+        let (s, e) = f.source_span(h.start, h.end);
+        let exact = source
+            .get(s..e)
+            .is_some_and(|orig| orig.to_lowercase() == *h.entry.rule);
+        (
+            h.start,
+            std::cmp::Reverse(h.end),
+            ctx.soft_preference(h.entry.lang),
+            !exact,
+        )
+    });
+    let mut out: Vec<SoftHit<'a>> = Vec::new();
+    let mut last_end = 0usize;
+    for h in cands {
+        if h.start < last_end {
+            continue;
+        }
+        if injections
+            .iter()
+            .any(|i| h.start < i.end && i.start < h.end)
+        {
+            continue;
+        }
+        if let Kind::Soft {
+            category,
+            replacement,
+        } = &h.entry.kind
+        {
+            out.push(SoftHit {
+                category: *category,
+                start: h.start,
+                end: h.end,
+                replacement,
+                rule: &h.entry.rule,
+                lang: h.entry.lang,
+            });
+            last_end = h.end;
+        }
+    }
+    out
+}
+
+/// Every occurrence of a sequence rule: (start of first class, end of last class).
+fn seq_matches(seq: &Seq, class_hits: &[Vec<(usize, usize)>], text: &str) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let Some(first) = seq.steps.first() else {
+        return found;
+    };
+    for &(s, e) in &class_hits[first.class] {
+        if let Some(end) = extend(seq, 1, e, class_hits, text) {
+            let cancelled = seq.unless.is_some_and(|u| {
+                let list = &class_hits[u.class];
+                let from = list.partition_point(|(start, _)| *start < end);
+                list[from..]
+                    .iter()
+                    .take_while(|(start, _)| *start <= end + 160)
+                    .any(|(start, _)| gap_ok(&text[end..*start], u.max_gap, false))
+            });
+            if !cancelled {
+                found.push((s, end));
+            }
+        }
+    }
+    found
+}
+
+fn extend(
+    seq: &Seq,
+    step: usize,
+    prev_end: usize,
+    class_hits: &[Vec<(usize, usize)>],
+    text: &str,
+) -> Option<usize> {
+    let Some(st) = seq.steps.get(step) else {
+        return Some(prev_end);
+    };
+    let list = &class_hits[st.class];
+    let from = list.partition_point(|(s, _)| *s < prev_end);
+    for &(s, e) in &list[from..] {
+        if s > prev_end + 160 {
+            break;
+        }
+        if gap_ok(&text[prev_end..s], st.max_gap, st.breaks)
+            && let Some(end) = extend(seq, step + 1, e, class_hits, text)
+        {
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// True when `gap` holds at most `max` words, no sentence punctuation and (when `breaks`)
+/// no clause-starting conjunction or preposition.
+fn gap_ok(gap: &str, max: usize, breaks: bool) -> bool {
+    if gap.contains(['.', ',', '!', '?', ';', ':', '"']) {
+        return false;
+    }
+    let mut words = 0usize;
+    for w in gap
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        words += 1;
+        if words > max || (breaks && BREAK_WORDS.binary_search(&w).is_ok()) {
+            return false;
+        }
+    }
+    true
+}
+
+fn punct_follows(text: &str, pos: usize) -> bool {
+    match text[pos..].trim_start_matches(' ').chars().next() {
+        None => true,
+        Some(c) => !c.is_alphanumeric() && c != '\'',
+    }
+}
+
+/// True when nothing but blanks separates `pos` from the start of the text, of a line, or
+/// of a sentence or markup block.
+fn at_line_start(source: &str, pos: usize) -> bool {
+    let before = source[..pos].trim_end_matches([' ', '\t']);
+    match before.chars().next_back() {
+        None => true,
+        Some(c) => matches!(
+            c,
+            '\n' | '\r'
+                | '.'
+                | '!'
+                | '?'
+                | ';'
+                | ':'
+                | '"'
+                | '\''
+                | '`'
+                | '>'
+                | ')'
+                | ']'
+                | '}'
+                | '|'
+                | '#'
+                | '*'
+                | '-'
+                | '\u{201D}'
+                | '\u{2019}'
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn break_words_are_sorted_for_binary_search() {
+        let mut sorted = BREAK_WORDS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, BREAK_WORDS);
+    }
+
+    #[test]
+    fn gaps_count_words_and_stop_at_clause_breaks() {
+        assert!(gap_ok(" the ", 2, true));
+        assert!(gap_ok(" ", 0, true));
+        assert!(!gap_ok(" a glance at ", 3, true));
+        assert!(gap_ok(" a glance at ", 3, false));
+        assert!(!gap_ok(" the. ", 2, true));
+    }
+}
