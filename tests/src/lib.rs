@@ -18,6 +18,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// Shared dependencies (direct access to storage for assertions).
     pub deps: wiring::Deps,
+    /// Every EMF document the functions emitted.
+    pub emf: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
     data_dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
     task: tokio::task::JoinHandle<()>,
@@ -54,7 +56,9 @@ impl TestServer {
             env.insert(k.to_string(), v.to_string());
         }
         let settings = config::Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
-        let deps = wiring::Deps::from_settings(settings).await.expect("deps");
+        let mut deps = wiring::Deps::from_settings(settings).await.expect("deps");
+        let (emitter, emf) = edge::emf::Emitter::capture();
+        deps.metrics = emitter;
         let app = devserver::router(&deps);
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -63,8 +67,89 @@ impl TestServer {
             base,
             addr,
             deps,
+            emf,
             data_dir: dir,
             _tmp: tmp,
+            task,
+        }
+    }
+
+    /// A server on the AWS backend: DynamoDB and S3 of the local moto server
+    /// (`testkit::moto`), with a fresh table and buckets created from the same `infra/`
+    /// definitions as the deployed stack.
+    pub async fn start_aws(vars: &[(&str, &str)]) -> Self {
+        use storage::aws::aws_config::{self, BehaviorVersion, Region};
+        let endpoint = testkit::moto::endpoint();
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(&endpoint)
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test", "test", None, None, "moto",
+            ))
+            .load()
+            .await;
+        let tag = &uuid::Uuid::new_v4().simple().to_string()[..12];
+        let names = storage::aws::AwsNames {
+            table: format!("e2e-{tag}"),
+            story_assets: format!("e2e-{tag}-story-assets"),
+            hero_avatars: format!("e2e-{tag}-hero-avatars"),
+            story_audio: format!("e2e-{tag}-story-audio"),
+            story_illustrations: format!("e2e-{tag}-story-illustrations"),
+        };
+        storage::aws::resources::create_all(&sdk, &names)
+            .await
+            .expect("create table and buckets on moto");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base = format!("http://{addr}");
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("JWT_SECRET".to_string(), TEST_SECRET.to_string()),
+            ("STORAGE_BACKEND".to_string(), "aws".to_string()),
+            ("TABLE_NAME".to_string(), names.table.clone()),
+            (
+                "BUCKET_STORY_ASSETS".to_string(),
+                names.story_assets.clone(),
+            ),
+            (
+                "BUCKET_HERO_AVATARS".to_string(),
+                names.hero_avatars.clone(),
+            ),
+            ("BUCKET_STORY_AUDIO".to_string(), names.story_audio.clone()),
+            (
+                "BUCKET_STORY_ILLUSTRATIONS".to_string(),
+                names.story_illustrations.clone(),
+            ),
+            ("DEV_ADDR".to_string(), addr.to_string()),
+        ]);
+        for (k, v) in vars {
+            env.insert(k.to_string(), v.to_string());
+        }
+        let settings = config::Settings::from_lookup(|k| env.get(k).cloned()).expect("settings");
+        let clock: std::sync::Arc<dyn domain::Clock> = std::sync::Arc::new(domain::SystemClock);
+        let http = reqwest::Client::new();
+        let auth = std::sync::Arc::new(
+            edge::Authenticator::from_settings(&settings, http.clone())
+                .await
+                .expect("auth"),
+        );
+        let backend = storage::aws::open(&sdk, names, clock.clone());
+        let mut deps =
+            wiring::Deps::assemble(settings, auth, backend, None, clock, http, None).expect("deps");
+        let (emitter, emf) = edge::emf::Emitter::capture();
+        deps.metrics = emitter;
+        let app = devserver::router(&deps);
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            base,
+            addr,
+            deps,
+            emf,
+            data_dir: PathBuf::new(),
+            _tmp: None,
             task,
         }
     }

@@ -689,3 +689,45 @@ async fn heroes_survive_a_server_restart() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["data"]["name"], "Luna");
 }
+
+#[tokio::test]
+async fn hero_text_goes_through_the_safety_pipeline_on_write() {
+    let s = TestServer::start().await;
+    let mut body = hero_body();
+    body["special_ability"] = json!("can shoot people with a gun");
+    let (status, v) = json_of(put_hero(&s, "safe-user", HERO_ID, &body).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_error(&v, "CONTENT_REJECTED");
+    assert_eq!(v["error"]["details"]["field"], "special_ability");
+    let r = client()
+        .get(s.url("heroes", &format!("/{HERO_ID}")))
+        .bearer_auth(token("safe-user"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "a rejected hero is not stored"
+    );
+
+    let mut body = hero_body();
+    body["appearance"] = json!("wears a scary mask in the dark forest");
+    let (status, v) = json_of(put_hero(&s, "safe-user", HERO_ID, &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let appearance = v["data"]["appearance"].as_str().expect("appearance");
+    assert_ne!(
+        appearance, "wears a scary mask in the dark forest",
+        "soft words are rewritten"
+    );
+    assert!(!appearance.contains("scary"));
+
+    let mut body = hero_body();
+    body["name"] = json!("Lie down Luna");
+    let (status, v) = json_of(put_hero(&s, "safe-user", HERO_ID, &body).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        v["data"]["name"], "Lie down Luna",
+        "safe text passes unchanged"
+    );
+}

@@ -291,6 +291,10 @@ pub const VARIABLES: &[&str] = &[
     "DEV_ADDR",
     "DATA_DIR",
     "PUBLIC_BASE_URL",
+    // Read by the `secrets` crate before settings are parsed (deployed stacks): the ARN of the
+    // Secrets Manager secret holding OPENAI_API_KEY / JWT_SECRET.
+    "OPENAI_API_KEY_SECRET_ARN",
+    "JWT_SECRET_ARN",
 ];
 
 struct Env<'a> {

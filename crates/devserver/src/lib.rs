@@ -41,6 +41,9 @@ pub fn functions(deps: &Deps) -> Vec<Arc<dyn Function>> {
         Arc::new(story_generation::App::new(deps.clone())),
         Arc::new(extract_scenes::App::new(deps.clone())),
         Arc::new(stories::App::new(deps.clone())),
+        Arc::new(avatar_generation::App::new(deps.clone())),
+        Arc::new(scene_illustration::App::new(deps.clone())),
+        Arc::new(audio_synthesis::App::new(deps.clone())),
     ]
 }
 

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod event;
 pub mod hero;
 pub mod ids;
+pub mod illustration;
 pub mod language;
 pub mod library;
 pub mod prompts;

@@ -72,9 +72,15 @@ pub struct Ctx {
     /// When the work must be done by (Lambda deadline minus a safety margin).
     pub deadline: Instant,
     response_headers: Arc<Mutex<HeaderMap>>,
+    metrics: crate::emf::MetricsSink,
 }
 
 impl Ctx {
+    /// The invocation's metrics slot (emitted as one EMF line when the request ends).
+    pub fn metrics(&self) -> crate::emf::MetricsSink {
+        self.metrics.clone()
+    }
+
     /// The caller, or 401 (for handlers under [`AuthMode::Optional`]).
     pub fn caller(&self) -> Result<&Caller, ApiError> {
         self.caller
@@ -202,6 +208,7 @@ pub struct Gateway {
     function: FunctionName,
     settings: Arc<Settings>,
     auth: Arc<Authenticator>,
+    emitter: crate::emf::Emitter,
 }
 
 impl Gateway {
@@ -211,7 +218,14 @@ impl Gateway {
             function,
             settings,
             auth,
+            emitter: crate::emf::Emitter::new(false),
         }
+    }
+
+    /// Emits EMF lines to stdout (in Lambda) instead of debug logs.
+    pub fn with_emitter(mut self, emitter: crate::emf::Emitter) -> Self {
+        self.emitter = emitter;
+        self
     }
 
     /// The settings.
@@ -255,6 +269,7 @@ impl Gateway {
 
         let deadline = lambda_deadline(&req).unwrap_or_else(|| started + DEFAULT_BUDGET);
         let response_headers = Arc::new(Mutex::new(HeaderMap::new()));
+        let metrics = crate::emf::MetricsSink::default();
         let (parts, body) = req.into_parts();
         let body: Bytes = match body {
             Body::Empty => Bytes::new(),
@@ -316,6 +331,7 @@ impl Gateway {
                 started,
                 deadline,
                 response_headers: response_headers.clone(),
+                metrics: metrics.clone(),
             };
             match AssertUnwindSafe(handler(ctx)).catch_unwind().await {
                 Ok(r) => r,
@@ -350,6 +366,16 @@ impl Gateway {
             }
             Err(e) => (e.status, e.envelope(&request_id), e.retry_after),
         };
+        let mut m = metrics.snapshot();
+        m.latency_ms = elapsed_ms;
+        m.status = status.as_u16();
+        m.error = status.is_server_error();
+        self.emitter.emit(
+            self.function.as_str(),
+            self.settings.environment.as_str(),
+            &request_id,
+            &m,
+        );
         tracing::info!(
             function = %self.function,
             request_id,

@@ -7,6 +7,7 @@
 //! handler is caught and answered with 500 `INTERNAL_ERROR` instead of crashing the runtime.
 
 pub mod auth;
+pub mod emf;
 pub mod error;
 pub mod gateway;
 pub mod lambda;

@@ -48,11 +48,10 @@ fn escape_body(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let mut prev: Option<char> = None;
     for c in text.chars() {
-        let split = match (prev, c) {
-            (Some('<'), '<') | (Some('>'), '>') => true,
-            (Some('<'), '|') | (Some('|'), '>') => true,
-            _ => false,
-        };
+        let split = matches!(
+            (prev, c),
+            (Some('<'), '<' | '|') | (Some('>'), '>') | (Some('|'), '>')
+        );
         if split {
             out.push(' ');
         }

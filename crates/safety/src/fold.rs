@@ -49,9 +49,17 @@ fn is_stripped_control(c: char) -> bool {
 /// characters (emoji sequences such as family emoji). Returns the text and how many
 /// characters were removed; borrows when nothing had to go.
 pub fn strip_control(text: &str) -> (Cow<'_, str>, usize) {
-    let suspicious = text
-        .chars()
-        .any(|c| is_stripped_control(c) || is_invisible(c) || c == ZWJ);
+    // Only a few UTF-8 lead bytes can start a control or invisible character; decode just
+    // those (accented letters, C3/C4/C5…, are skipped without decoding).
+    let bytes = text.as_bytes();
+    let suspicious = bytes.iter().enumerate().any(|(i, &b)| match b {
+        0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F | 0x7F => true,
+        0xC2 | 0xCD | 0xD8 | 0xE1 | 0xE2 | 0xE3 | 0xEF | 0xF0 | 0xF3 => text
+            .get(i..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(|c| is_stripped_control(c) || is_invisible(c) || c == ZWJ),
+        _ => false,
+    });
     if !suspicious {
         return (Cow::Borrowed(text), 0);
     }
@@ -102,21 +110,26 @@ impl Folded {
 }
 
 struct Out {
-    text: String,
+    text: Vec<u8>,
     map: Vec<u32>,
+    last_is_letter: bool,
 }
 
 impl Out {
     fn push_ascii(&mut self, b: u8, src: usize) {
-        self.text.push(char::from(b));
+        self.text.push(b);
         self.map.push(src as u32);
+        self.last_is_letter = b.is_ascii_lowercase();
     }
 
     fn push_char(&mut self, c: char, src: usize) {
-        self.text.push(c);
-        for _ in 0..c.len_utf8() {
+        let mut buf = [0u8; 4];
+        let encoded = c.encode_utf8(&mut buf);
+        self.text.extend_from_slice(encoded.as_bytes());
+        for _ in 0..encoded.len() {
             self.map.push(src as u32);
         }
+        self.last_is_letter = c.is_alphabetic();
     }
 
     fn push_str(&mut self, s: &str, src: usize) {
@@ -126,21 +139,13 @@ impl Out {
     }
 
     fn push_space(&mut self, src: usize) {
-        if !self.text.is_empty() && !self.text.ends_with(' ') {
+        if self.text.last().is_some_and(|b| *b != b' ') {
             self.push_ascii(b' ', src);
         }
     }
 
     fn prev_is_letter(&self) -> bool {
-        match self.text.as_bytes().last() {
-            None => false,
-            Some(b) if *b < 0x80 => b.is_ascii_lowercase(),
-            Some(_) => self
-                .text
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphabetic),
-        }
+        self.last_is_letter
     }
 }
 
@@ -165,14 +170,26 @@ fn leet(b: u8) -> Option<u8> {
 /// (`s.e.x`, `k i l l` → `sex`, `kill`).
 pub(crate) fn fold(src: &str) -> Folded {
     let mut out = Out {
-        text: String::with_capacity(src.len() + 8),
+        text: Vec::with_capacity(src.len() + 8),
         map: Vec::with_capacity(src.len() + 9),
+        last_is_letter: false,
     };
     let bytes = src.as_bytes();
+    let n = bytes.len();
     let mut i = 0;
-    while i < bytes.len() {
+    while i < n {
         let b = bytes[i];
-        if b < 0x80 {
+        if b.is_ascii_alphabetic() {
+            // Fast path: a run of ASCII letters is copied lower-cased in one go.
+            let start = i;
+            while i < n && bytes[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            out.text
+                .extend(bytes[start..i].iter().map(u8::to_ascii_lowercase));
+            out.map.extend((start as u32)..(i as u32));
+            out.last_is_letter = true;
+        } else if b < 0x80 {
             fold_ascii(&mut out, b, i, bytes.get(i + 1).copied());
             i += 1;
         } else {
@@ -184,10 +201,15 @@ pub(crate) fn fold(src: &str) -> Folded {
         }
     }
     out.map.push(src.len() as u32);
-    let mut folded = Folded {
-        text: out.text,
-        map: out.map,
+    // Only whole UTF-8 sequences were pushed, so this cannot fail; an empty text keeps the
+    // map consistent if it ever did.
+    let text = String::from_utf8(out.text).unwrap_or_default();
+    let map = if text.is_empty() {
+        vec![src.len() as u32]
+    } else {
+        out.map
     };
+    let mut folded = Folded { text, map };
     join_spelled_out(&mut folded);
     folded
 }
@@ -320,8 +342,12 @@ fn join_spelled_out(f: &mut Folded) {
             let sep = b[i + 1];
             let mut j = i;
             let mut seps = Vec::new();
+            // With blanks as separators, a wider gap in the source ("K I L L   M E")
+            // separates words.
+            let single_gap = |k: usize| sep != b' ' || f.map[k + 1] - f.map[k] == 1;
             while j + 2 < n
                 && b[j + 1] == sep
+                && single_gap(j + 1)
                 && b[j + 2].is_ascii_lowercase()
                 && (j + 3 >= n || !is_word_byte(b[j + 3]))
             {

@@ -264,14 +264,12 @@ pub(crate) fn normalise(text: &str) -> String {
                     continue;
                 }
             }
-            ')' => {
-                if last == Some('(') {
+            ')' if last == Some('(') => {
+                out.pop();
+                while out.ends_with(' ') {
                     out.pop();
-                    while out.ends_with(' ') {
-                        out.pop();
-                    }
-                    continue;
                 }
+                continue;
             }
             _ => {}
         }

@@ -3,6 +3,7 @@
 //! apply when the caller gives no hint.
 
 use domain::Language;
+use std::sync::LazyLock;
 
 /// Folded function words that are frequent in one language and rare in the others.
 const STOPWORDS: [(Language, &[&str]); 5] = [
@@ -44,7 +45,22 @@ const STOPWORDS: [(Language, &[&str]); 5] = [
 ];
 
 /// How much folded text is looked at.
-const SAMPLE_BYTES: usize = 4096;
+const SAMPLE_BYTES: usize = 2048;
+
+/// Every stop word with the set of languages it votes for, sorted for binary search.
+static INDEX: LazyLock<Vec<(&'static str, u8)>> = LazyLock::new(|| {
+    let mut index: Vec<(&'static str, u8)> = Vec::new();
+    for (i, (_, words)) in STOPWORDS.iter().enumerate() {
+        for w in *words {
+            match index.iter_mut().find(|(x, _)| x == w) {
+                Some((_, mask)) => *mask |= 1 << i,
+                None => index.push((w, 1 << i)),
+            }
+        }
+    }
+    index.sort_unstable_by_key(|(w, _)| *w);
+    index
+});
 
 /// The most likely language of a folded text, if the evidence is clear (at least two
 /// stop words, and more than the runner-up).
@@ -53,14 +69,18 @@ pub(crate) fn detect(folded: &str) -> Option<Language> {
     while !folded.is_char_boundary(end) {
         end -= 1;
     }
+    let index = &*INDEX;
     let mut scores = [0usize; 5];
     for w in folded[..end]
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty() && w.len() <= 6)
     {
-        for (i, (_, words)) in STOPWORDS.iter().enumerate() {
-            if words.contains(&w) {
-                scores[i] += 1;
+        if let Ok(pos) = index.binary_search_by_key(&w, |(x, _)| *x) {
+            let mask = index[pos].1;
+            for (i, score) in scores.iter_mut().enumerate() {
+                if mask & (1 << i) != 0 {
+                    *score += 1;
+                }
             }
         }
     }

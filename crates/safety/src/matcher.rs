@@ -2,7 +2,7 @@
 //! word boundaries, language scope, safe phrases, word-class sequences and overlaps.
 
 use crate::fold::{Folded, word_at, word_before};
-use crate::lexicon::{Entry, Kind, Lexicon, Seq, Target};
+use crate::lexicon::{Entry, Kind, Lexicon, Seq, Target, Unless};
 use crate::types::{Category, InjectionKind};
 use domain::Language;
 
@@ -300,14 +300,10 @@ fn seq_matches(seq: &Seq, class_hits: &[Vec<(usize, usize)>], text: &str) -> Vec
     };
     for &(s, e) in &class_hits[first.class] {
         if let Some(end) = extend(seq, 1, e, class_hits, text) {
-            let cancelled = seq.unless.is_some_and(|u| {
-                let list = &class_hits[u.class];
-                let from = list.partition_point(|(start, _)| *start < end);
-                list[from..]
-                    .iter()
-                    .take_while(|(start, _)| *start <= end + 160)
-                    .any(|(start, _)| gap_ok(&text[end..*start], u.max_gap, false))
-            });
+            let cancelled = seq
+                .unless
+                .as_ref()
+                .is_some_and(|u| followed_by(text, end, u));
             if !cancelled {
                 found.push((s, end));
             }
@@ -341,10 +337,47 @@ fn extend(
     None
 }
 
+/// True when one of `u.words` starts within the next `u.max_gap + 1` words after `pos`,
+/// before any sentence punctuation or clause-starting word.
+fn followed_by(text: &str, pos: usize, u: &Unless) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = pos;
+    let mut seen = 0usize;
+    while i < bytes.len() && seen <= u.max_gap {
+        let c = bytes[i];
+        if matches!(c, b'.' | b',' | b'!' | b'?' | b';' | b':' | b'"') {
+            return false;
+        }
+        if !word_at(text, i) {
+            i += 1;
+            continue;
+        }
+        let rest = &text[i..];
+        let found = u
+            .words
+            .iter()
+            .any(|w| rest.starts_with(w.as_str()) && !word_at(text, i + w.len()));
+        if found {
+            return true;
+        }
+        let word_end = rest
+            .find(|ch: char| !ch.is_alphanumeric())
+            .map_or(text.len(), |n| i + n);
+        if BREAK_WORDS.binary_search(&&text[i..word_end]).is_ok() {
+            return false;
+        }
+        seen += 1;
+        i = word_end;
+    }
+    false
+}
+
 /// True when `gap` holds at most `max` words, no sentence punctuation and (when `breaks`)
-/// no clause-starting conjunction or preposition.
+/// no comma or clause-starting conjunction or preposition.
 fn gap_ok(gap: &str, max: usize, breaks: bool) -> bool {
-    if gap.contains(['.', ',', '!', '?', ';', ':', '"']) {
+    // Sentence punctuation always ends a sequence; a comma only when break words count
+    // (German infinitive clauses put a comma before "sich auszuziehen").
+    if gap.contains(['.', '!', '?', ';', ':', '"']) || (breaks && gap.contains(',')) {
         return false;
     }
     let mut words = 0usize;

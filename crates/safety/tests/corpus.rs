@@ -121,6 +121,7 @@ fn corpus_meets_its_expectations_and_reports_precision_and_recall() {
     let cases = load_corpus();
     assert!(cases.len() >= 300, "corpus has {} cases", cases.len());
     let mut failures: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     let mut per_kind: BTreeMap<String, usize> = BTreeMap::new();
     let mut false_rejections = 0usize;
@@ -160,6 +161,7 @@ fn corpus_meets_its_expectations_and_reports_precision_and_recall() {
                         c.tp += 1;
                     } else {
                         c.fp += 1;
+                        notes.push(format!("{}: also {label}", case.id));
                     }
                 }
                 for label in &expected_all {
@@ -210,6 +212,9 @@ fn corpus_meets_its_expectations_and_reports_precision_and_recall() {
          false rejections of non-hard cases: {false_rejections}; \
          image prompts with a companion: {images_with_companion}/{images}"
     );
+    if !notes.is_empty() {
+        println!("unlabelled extra categories: {}", notes.join("; "));
+    }
     if !failures.is_empty() {
         println!("\n{} failing case(s):", failures.len());
         for f in &failures {
@@ -476,5 +481,28 @@ fn check_output_case(
             }
         }
         (expected, got) => fail(failures, format!("expected {expected:?}, got {got:?}")),
+    }
+}
+
+#[test]
+fn safe_corpus_prose_joined_into_stories_passes_output_checks() {
+    let engine = Engine::new();
+    let cases = load_corpus();
+    for lang in Language::ALL {
+        let story: Vec<&str> = cases
+            .iter()
+            .filter(|c| c.kind == "safe" && c.lang == lang)
+            .map(|c| c.text.as_str())
+            .collect();
+        assert!(story.len() >= 20, "{lang}: only {} safe cases", story.len());
+        let story = story.join(" ");
+        match engine.check_output(&story, lang) {
+            OutputVerdict::Safe { .. } => {}
+            other => panic!("{lang}: joined safe prose flagged: {other:?}"),
+        }
+        match engine.screen_input(&story, Some(lang), 100_000) {
+            InputVerdict::Accepted { changed: false, .. } => {}
+            other => panic!("{lang}: joined safe prose changed: {other:?}"),
+        }
     }
 }

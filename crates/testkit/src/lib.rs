@@ -4,7 +4,9 @@
 //!
 //! - [`fake_openai`]: a fake OpenAI-compatible HTTP server with scripted faults and latency
 //!   (library API for tests, admin routes and the `fake-openai` binary for the dev server).
+//! - [`moto`]: the shared local AWS-compatible server for tests of the AWS adapters.
 
 pub mod fake_openai;
+pub mod moto;
 
 pub use fake_openai::{Endpoint, FakeOpenAi, Fault, RecordedRequest};

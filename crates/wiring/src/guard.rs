@@ -93,6 +93,25 @@ impl Meter {
         }
     }
 
+    /// Stores one safety event with a free-form category (output review findings).
+    async fn log_event(&self, category: &str, action: &str, text: &str) {
+        let now = self.deps().clock.now();
+        let rec = SafetyEventRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            user_id: self.user().as_str().to_string(),
+            function_name: self.function().as_str().to_string(),
+            category: category.to_string(),
+            action: action.to_string(),
+            text_hash: safety::text_hash(text),
+            created_at: now,
+            expires_at: now + chrono::Duration::days(SAFETY_EVENT_RETENTION_DAYS),
+        };
+        tracing::info!(category, action, "safety intervention");
+        if let Err(err) = self.deps().backend.safety_events.record_safety_event(&rec).await {
+            tracing::error!(error = %err, "safety event write failed");
+        }
+    }
+
     fn event(&self, category: Category, action: Action, text: &str) -> SafetyEvent {
         SafetyEvent::new(
             self.user().as_str(),
@@ -147,11 +166,7 @@ impl Meter {
             && let Some(category) = self.moderate(&joined).await
         {
             let field = inputs.first().map(|i| i.field);
-            self.log_safety(vec![self.event(
-                Category::parse(&category).unwrap_or(Category::Hate),
-                Action::Rejected,
-                &joined.join("\n"),
-            )])
+            self.log_event(&category, Action::Rejected.as_str(), &joined.join("\n"))
             .await;
             return Err(ApiError::content_rejected(&category, field));
         }
@@ -193,26 +208,32 @@ impl Meter {
     ) -> Vec<String> {
         let engine = self.engine();
         let mut findings = Vec::new();
+        let mut categories: Vec<String> = Vec::new();
         let whole = format!("{title}\n\n{content}");
         let verdict = engine.check_output(&whole, language);
         if !verdict.is_safe() {
             for f in verdict.findings().iter().filter(|f| f.category.is_hard()) {
                 findings.push(format!("{}: avoid \"{}\"", f.category.as_str(), f.rule));
+                categories.push(f.category.as_str().to_string());
             }
         }
-        if let Some(category) = self.moderate(&[whole.clone()]).await {
+        if let Some(category) = self.moderate(std::slice::from_ref(&whole)).await {
             findings.push(format!("{category}: flagged by moderation"));
+            categories.push(category);
         }
         if self.deps().settings.enable_ai_content_filtering {
-            findings.extend(self.ai_review(title, content, language).await);
+            let review = self.ai_review(title, content, language).await;
+            categories.extend(
+                review
+                    .iter()
+                    .map(|f| f.split(':').next().unwrap_or("review").trim().to_string()),
+            );
+            findings.extend(review);
         }
-        if !findings.is_empty() {
-            self.log_safety(vec![self.event(
-                Category::GraphicViolence,
-                Action::Rejected,
-                &whole,
-            )])
-            .await;
+        categories.sort();
+        categories.dedup();
+        for category in categories {
+            self.log_event(&category, "story_failed_review", &whole).await;
         }
         findings
     }

@@ -5,6 +5,7 @@
 //! provider choice (offline under `X-Test-Mode`), the usage ledger and EMF metrics.
 
 pub mod guard;
+pub mod images;
 pub mod metered;
 
 use config::{Settings, StorageBackend};
@@ -74,7 +75,7 @@ pub struct Deps {
     /// Story, audio and image caches.
     pub cache: accounting::Cache,
     /// EMF metric lines.
-    pub metrics: accounting::emf::Emitter,
+    pub metrics: edge::emf::Emitter,
 }
 
 impl std::fmt::Debug for Deps {
@@ -178,7 +179,7 @@ impl Deps {
             ledger,
             idempotency,
             cache,
-            metrics: accounting::emf::Emitter::new(in_lambda),
+            metrics: edge::emf::Emitter::new(in_lambda),
         })
     }
 
@@ -193,7 +194,7 @@ impl Deps {
 
     /// The edge gateway of `function`.
     pub fn gateway(&self, function: FunctionName) -> Gateway {
-        Gateway::new(function, self.settings.clone(), self.auth.clone())
+        Gateway::new(function, self.settings.clone(), self.auth.clone()).with_emitter(self.metrics.clone())
     }
 }
 
@@ -213,6 +214,29 @@ pub fn store_error(e: StoreError) -> ApiError {
     }
 }
 
+/// Maps an AI provider failure to the client error; `service` names what failed in the
+/// message ("story", "narration"). Upstream details stay in logs.
+pub fn provider_error(e: &providers::ProviderError, service: &str) -> ApiError {
+    use providers::ProviderError;
+    match e {
+        ProviderError::ContentPolicy { .. } => ApiError::content_rejected("provider_policy", None),
+        ProviderError::RateLimited { retry_after } => {
+            let mut err = ApiError::unavailable(format!(
+                "The {service} service is busy; please try again shortly"
+            ));
+            err.retry_after = Some(retry_after.map(|d| d.as_secs().max(1)).unwrap_or(30));
+            err
+        }
+        ProviderError::CircuitOpen { .. }
+        | ProviderError::QuotaExceeded
+        | ProviderError::Unauthorized => {
+            ApiError::unavailable(format!("The {service} service is temporarily unavailable"))
+        }
+        ProviderError::Timeout | ProviderError::DeadlineExceeded => ApiError::timeout(),
+        _ => ApiError::upstream(format!("The {service} service failed; please try again")),
+    }
+}
+
 /// Error type of a function binary's `main`.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -223,13 +247,22 @@ where
     F: edge::Function,
     B: FnOnce(Deps) -> F,
 {
-    let settings = Settings::from_env().inspect_err(|e| eprintln!("{e}"))?;
+    // Secrets (`*_SECRET_ARN`) are fetched once per cold start and read in front of the
+    // environment; nothing is fetched when none is referenced.
+    let secrets = secrets::resolve_from_env()
+        .await
+        .inspect_err(|e| eprintln!("{e}"))?;
+    let settings = Settings::from_lookup(|k| secrets.get(k, |k| std::env::var(k).ok()))
+        .inspect_err(|e| eprintln!("{e}"))?;
     let mode = if edge::telemetry::running_in_lambda(|k| std::env::var(k).ok()) {
         edge::telemetry::Mode::Lambda
     } else {
         edge::telemetry::Mode::Local
     };
     edge::telemetry::init(&settings, mode);
+    for note in secrets.notes() {
+        tracing::info!(note = %note, "secrets");
+    }
     let deps = Deps::from_settings(settings).await.inspect_err(|e| {
         tracing::error!(error = %e, "start-up failed");
     })?;

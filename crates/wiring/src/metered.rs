@@ -7,7 +7,6 @@
 //! work, recording each provider reply on the meter.
 
 use crate::Deps;
-use accounting::emf::InvocationMetrics;
 use accounting::{CallRecord, Decision, IdemOutcome, Ticket, request_hash};
 use config::FunctionName;
 use domain::UserId;
@@ -393,24 +392,14 @@ where
         }
     }
     let (tokens, cost) = meter.totals();
-    let (status, cached) = match &result {
-        Ok(r) => (r.status.as_u16(), r.cached),
-        Err(e) => (e.status.as_u16(), false),
-    };
-    deps.metrics.emit(
-        function.as_str(),
-        deps.settings.environment.as_str(),
-        &ctx.request_id,
-        &InvocationMetrics {
-            latency_ms: ctx.started.elapsed().as_millis() as u64,
-            tokens,
-            cost_usd: cost,
-            cache_hit: cached,
-            error: status >= 500,
-            rate_limited: meter.limited.load(Ordering::Relaxed),
-            status,
-        },
-    );
+    let sink = ctx.metrics();
+    sink.add_usage(tokens, cost);
+    if matches!(&result, Ok(r) if r.cached) {
+        sink.cache_hit();
+    }
+    if meter.limited.load(Ordering::Relaxed) {
+        sink.rate_limited();
+    }
     let extra_meta = std::mem::take(&mut *meter.meta.lock().unwrap_or_else(|p| p.into_inner()));
     result.map(|mut r| {
         for (k, v) in extra_meta {

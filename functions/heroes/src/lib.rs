@@ -15,6 +15,7 @@ pub use service::HeroService;
 pub struct App {
     gateway: Gateway,
     service: HeroService,
+    deps: Deps,
 }
 
 impl App {
@@ -22,7 +23,8 @@ impl App {
     pub fn new(deps: Deps) -> Self {
         Self {
             gateway: deps.gateway(FunctionName::Heroes),
-            service: HeroService::new(deps),
+            service: HeroService::new(deps.clone()),
+            deps,
         }
     }
 
@@ -32,10 +34,30 @@ impl App {
         let segs: Vec<&str> = ctx.segments.iter().map(String::as_str).collect();
         match (ctx.method.clone(), segs.as_slice()) {
             (Method::GET, []) => self.service.list(&caller, &ctx.query).await,
-            (Method::POST, []) => self.service.create(&caller, &ctx.json_object()?).await,
+            (Method::POST, []) => {
+                let body = ctx.json_object()?;
+                wiring::metered::metered(&self.deps, &ctx, FunctionName::Heroes, |meter| async move {
+                    self.service.create(&meter, &body).await
+                })
+                .await
+            }
             (Method::GET, [id]) => self.service.get(&caller, id).await,
-            (Method::PUT, [id]) => self.service.put(&caller, id, &ctx.json_object()?).await,
-            (Method::PATCH, [id]) => self.service.patch(&caller, id, &ctx.json_object()?).await,
+            (Method::PUT, [id]) => {
+                let body = ctx.json_object()?;
+                let id = id.to_string();
+                wiring::metered::metered(&self.deps, &ctx, FunctionName::Heroes, |meter| async move {
+                    self.service.put(&meter, &id, &body).await
+                })
+                .await
+            }
+            (Method::PATCH, [id]) => {
+                let body = ctx.json_object()?;
+                let id = id.to_string();
+                wiring::metered::metered(&self.deps, &ctx, FunctionName::Heroes, |meter| async move {
+                    self.service.patch(&meter, &id, &body).await
+                })
+                .await
+            }
             (Method::DELETE, [id]) => self.service.delete(&caller, id).await,
             (_, [] | [_]) => Err(edge::ApiError::method_not_allowed()),
             _ => Err(edge::ApiError::not_found("Route")),

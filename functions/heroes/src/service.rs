@@ -6,7 +6,93 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
 use storage::{BlobKey, Bucket, PageRequest};
+use wiring::guard::Input;
+use wiring::metered::Meter;
 use wiring::{Deps, store_error};
+
+/// Hero text is user input: every field goes through the input side of the safety pipeline
+/// (rules + moderation) before it is stored. Returns cleaned values in field order.
+async fn screen_fields(meter: &Meter, fields: &mut [(&str, &mut String, usize)]) -> Result<(), ApiError> {
+    let inputs: Vec<Input<'_>> = fields
+        .iter()
+        .map(|(f, t, l)| Input { field: f, text: t.as_str(), limit: *l })
+        .collect();
+    let cleaned = meter.screen(&inputs, None).await?;
+    for ((_, slot, _), value) in fields.iter_mut().zip(cleaned) {
+        **slot = value;
+    }
+    Ok(())
+}
+
+fn profile_fields(p: &mut domain::VisualProfile) -> Vec<(&'static str, &mut String, usize)> {
+    let mut out: Vec<(&'static str, &mut String, usize)> = Vec::new();
+    for (name, slot) in [
+        ("visual_profile.hair_color", &mut p.hair_color),
+        ("visual_profile.hair_style", &mut p.hair_style),
+        ("visual_profile.eye_color", &mut p.eye_color),
+        ("visual_profile.skin_tone", &mut p.skin_tone),
+        ("visual_profile.clothing_style", &mut p.clothing_style),
+    ] {
+        if let Some(v) = slot.as_mut() {
+            out.push((name, v, 100));
+        }
+    }
+    if let Some(v) = p.canonical_prompt.as_mut() {
+        out.push(("visual_profile.canonical_prompt", v, 1000));
+    }
+    for v in p.distinctive_features.iter_mut() {
+        out.push(("visual_profile.distinctive_features", v, 100));
+    }
+    for v in p.color_palette.iter_mut() {
+        out.push(("visual_profile.color_palette", v, 100));
+    }
+    out
+}
+
+async fn screen_draft(meter: &Meter, d: &mut HeroDraft) -> Result<(), ApiError> {
+    let mut profile = d.visual_profile.take();
+    {
+        let mut fields: Vec<(&str, &mut String, usize)> = vec![
+            ("name", &mut d.name, 50),
+            ("primary_trait", &mut d.primary_trait, 40),
+            ("secondary_trait", &mut d.secondary_trait, 40),
+            ("appearance", &mut d.appearance, 500),
+            ("special_ability", &mut d.special_ability, 200),
+        ];
+        if let Some(p) = d.avatar_prompt.as_mut() {
+            fields.push(("avatar_prompt", p, 1000));
+        }
+        if let Some(p) = profile.as_mut() {
+            fields.extend(profile_fields(p));
+        }
+        screen_fields(meter, &mut fields).await?;
+    }
+    d.visual_profile = profile;
+    Ok(())
+}
+
+async fn screen_patch(meter: &Meter, d: &mut HeroPatch) -> Result<(), ApiError> {
+    let mut fields: Vec<(&str, &mut String, usize)> = Vec::new();
+    for (name, slot, limit) in [
+        ("name", &mut d.name, 50),
+        ("primary_trait", &mut d.primary_trait, 40),
+        ("secondary_trait", &mut d.secondary_trait, 40),
+        ("appearance", &mut d.appearance, 500),
+        ("special_ability", &mut d.special_ability, 200),
+        ("avatar_prompt", &mut d.avatar_prompt, 1000),
+    ] {
+        if let Some(v) = slot.as_mut() {
+            fields.push((name, v, limit));
+        }
+    }
+    if let Some(Some(p)) = d.visual_profile.as_mut() {
+        fields.extend(profile_fields(p));
+    }
+    if fields.is_empty() {
+        return Ok(());
+    }
+    screen_fields(meter, &mut fields).await
+}
 
 /// Hero CRUD over the storage ports.
 pub struct HeroService {
@@ -47,10 +133,14 @@ impl HeroService {
     }
 
     async fn load(&self, caller: &Caller, id: &HeroId) -> Result<Hero, ApiError> {
+        self.load_for(&caller.user_id, id).await
+    }
+
+    async fn load_for(&self, user: &domain::UserId, id: &HeroId) -> Result<Hero, ApiError> {
         self.deps
             .backend
             .heroes
-            .get_hero(&caller.user_id, id)
+            .get_hero(user, id)
             .await
             .map_err(store_error)?
             .ok_or_else(|| ApiError::not_found("Hero"))
@@ -105,15 +195,12 @@ impl HeroService {
     }
 
     /// `POST /`: a new hero with a server-chosen id.
-    pub async fn create(
-        &self,
-        caller: &Caller,
-        body: &Map<String, Value>,
-    ) -> Result<Reply, ApiError> {
-        let draft = HeroDraft::parse(body, "").map_err(|e| ApiError::fields(&e))?;
+    pub async fn create(&self, meter: &Meter, body: &Map<String, Value>) -> Result<Reply, ApiError> {
+        let mut draft = HeroDraft::parse(body, "").map_err(|e| ApiError::fields(&e))?;
+        screen_draft(meter, &mut draft).await?;
         let hero = Hero::from_draft(
             HeroId::new_random(),
-            caller.user_id.clone(),
+            meter.user().clone(),
             draft,
             self.deps.clock.now(),
         );
@@ -131,23 +218,25 @@ impl HeroService {
     /// replaced).
     pub async fn put(
         &self,
-        caller: &Caller,
+        meter: &Meter,
         id: &str,
         body: &Map<String, Value>,
     ) -> Result<Reply, ApiError> {
         let id = parse_id(id)?;
+        let user = meter.user().clone();
         if let Some(body_id) = body.get("id").and_then(Value::as_str)
             && HeroId::parse(body_id) != Some(id)
         {
             return Err(ApiError::invalid("The body's `id` does not match the path"));
         }
-        let draft = HeroDraft::parse(body, "").map_err(|e| ApiError::fields(&e))?;
+        let mut draft = HeroDraft::parse(body, "").map_err(|e| ApiError::fields(&e))?;
+        screen_draft(meter, &mut draft).await?;
         let now = self.deps.clock.now();
         let existing = self
             .deps
             .backend
             .heroes
-            .get_hero(&caller.user_id, &id)
+            .get_hero(&user, &id)
             .await
             .map_err(store_error)?;
         let (hero, created) = match existing {
@@ -156,7 +245,7 @@ impl HeroService {
                 (h, false)
             }
             None => (
-                Hero::from_draft(id, caller.user_id.clone(), draft, now),
+                Hero::from_draft(id, user.clone(), draft, now),
                 true,
             ),
         };
@@ -178,13 +267,14 @@ impl HeroService {
     /// `PATCH /{id}`
     pub async fn patch(
         &self,
-        caller: &Caller,
+        meter: &Meter,
         id: &str,
         body: &Map<String, Value>,
     ) -> Result<Reply, ApiError> {
         let id = parse_id(id)?;
-        let patch = HeroPatch::parse(body).map_err(|e| ApiError::fields(&e))?;
-        let mut hero = self.load(caller, &id).await?;
+        let mut patch = HeroPatch::parse(body).map_err(|e| ApiError::fields(&e))?;
+        let mut hero = self.load_for(meter.user(), &id).await?;
+        screen_patch(meter, &mut patch).await?;
         hero.apply(patch, self.deps.clock.now());
         self.deps
             .backend

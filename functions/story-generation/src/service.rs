@@ -19,26 +19,6 @@ use wiring::store_error;
 /// Longest a single story call may take (the function's own deadline still applies).
 const CALL_BUDGET: Duration = Duration::from_secs(120);
 
-/// Maps a provider failure to the client error.
-pub(crate) fn provider_error(e: &ProviderError) -> ApiError {
-    match e {
-        ProviderError::ContentPolicy { .. } => ApiError::content_rejected("provider_policy", None),
-        ProviderError::RateLimited { retry_after } => {
-            let mut err =
-                ApiError::unavailable("The story service is busy; please try again shortly");
-            err.retry_after = Some(retry_after.map(|d| d.as_secs().max(1)).unwrap_or(30));
-            err
-        }
-        ProviderError::CircuitOpen { .. }
-        | ProviderError::QuotaExceeded
-        | ProviderError::Unauthorized => {
-            ApiError::unavailable("The story service is temporarily unavailable")
-        }
-        ProviderError::Timeout | ProviderError::DeadlineExceeded => ApiError::timeout(),
-        _ => ApiError::upstream("The story service failed; please try again"),
-    }
-}
-
 fn fence(label: &str, text: &str) -> String {
     safety::fence(label, text)
 }
@@ -209,7 +189,7 @@ async fn call_model(
                     )
                     .await;
             }
-            Err(provider_error(&e))
+            Err(wiring::provider_error(&e, "story"))
         }
     }
 }

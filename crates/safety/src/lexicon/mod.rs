@@ -15,7 +15,8 @@
 //! | `class NAME` | patterns | members of a word class used by `seq` |
 //! | `seq CATEGORY` | `A ~2 B [~3+ C]` | hard rule: class A, then ≤ 2 words, then class B … |
 //! | `seqinj KIND` | `A ~2 B` | the same, reporting a prompt-injection attempt |
-//! | (either) | `A ~2 B !~0 C` | … unless class C follows within 0 words |
+//! | `words NAME` | `a \| b` | a word list for `!~N NAME` (not matched on its own) |
+//! | (either) | `A ~2 B !~1 W` | … unless a word of list W follows within 1 word |
 //! | `hard CATEGORY` | patterns | hard rule |
 //! | `soft CATEGORY` | `pattern => replacement ; …` | soft rewrite; `{NAME}` expands jointly |
 //! | `allow` | patterns | safe phrases: hits starting inside them are ignored |
@@ -136,10 +137,17 @@ pub(crate) enum Target {
 pub(crate) struct Seq {
     pub(crate) target: Target,
     pub(crate) steps: Vec<Step>,
-    /// A class that, when it follows the match closely, cancels it ("shot her brother *a
-    /// grateful smile*").
-    pub(crate) unless: Option<Step>,
+    /// Words that, when they follow the match closely, cancel it ("shot her brother a
+    /// grateful *smile*").
+    pub(crate) unless: Option<Unless>,
     pub(crate) rule: Box<str>,
+}
+
+/// Folded words (or short phrases) looked for right after a sequence match.
+#[derive(Debug, Clone)]
+pub(crate) struct Unless {
+    pub(crate) words: Vec<String>,
+    pub(crate) max_gap: usize,
 }
 
 /// A compiled dictionary.
@@ -171,6 +179,7 @@ struct Builder {
     patterns: Vec<String>,
     entries: Vec<Vec<Entry>>,
     classes: HashMap<(Option<Language>, String), usize>,
+    words: HashMap<(Option<Language>, String), Vec<String>>,
     macros: HashMap<(Option<Language>, String), Vec<String>>,
     pending_seqs: Vec<PendingSeq>,
 }
@@ -205,10 +214,13 @@ pub(crate) fn compile(sources: &[Source]) -> Result<Lexicon, String> {
             });
         }
         let unless = match &p.unless {
-            Some((name, max_gap)) => Some(Step {
-                class: class_of(name)?,
+            Some((name, max_gap)) => Some(Unless {
+                words: b
+                    .words
+                    .get(&(p.lang, name.clone()))
+                    .cloned()
+                    .ok_or_else(|| format!("unknown word list {name} in seq {}", p.rule))?,
                 max_gap: *max_gap,
-                breaks: false,
             }),
             None => None,
         };
@@ -218,9 +230,6 @@ pub(crate) fn compile(sources: &[Source]) -> Result<Lexicon, String> {
             unless,
             rule: p.rule.into(),
         });
-    }
-    if std::env::var_os("SAFETY_TIMING").is_some() {
-        eprintln!("parsed {} patterns", b.patterns.len());
     }
     let ac = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
@@ -265,6 +274,19 @@ impl Builder {
                     .map(|a| a.trim().to_owned())
                     .collect();
                 self.macros.insert((lang, name), alts);
+            }
+            "words" => {
+                let name = need_arg()?.to_owned();
+                let mut list = Vec::new();
+                for alt in split_top(body, '|') {
+                    for p in expand(alt.trim(), &|n| self.macro_alts(lang, n))? {
+                        let folded = fold(&p).text.trim().to_owned();
+                        if !folded.is_empty() {
+                            list.push(folded);
+                        }
+                    }
+                }
+                self.words.insert((lang, name), list);
             }
             "class" => {
                 let name = need_arg()?.to_owned();
@@ -446,11 +468,11 @@ impl Builder {
         Ok(())
     }
 
-    fn macro_alts(&self, lang: Option<Language>, name: &str) -> Option<Vec<String>> {
+    fn macro_alts(&self, lang: Option<Language>, name: &str) -> Option<&[String]> {
         self.macros
             .get(&(lang, name.to_owned()))
             .or_else(|| self.macros.get(&(None, name.to_owned())))
-            .cloned()
+            .map(Vec::as_slice)
     }
 
     fn add(&mut self, pattern: &str, mut entry: Entry) {
@@ -556,7 +578,10 @@ enum Piece {
 
 /// Expands groups `(a|b|)` and macros `{NAME}` into every literal they stand for. A
 /// backslash makes the next character literal (`<\|im start\|>`).
-fn expand(p: &str, macros: &dyn Fn(&str) -> Option<Vec<String>>) -> Result<Vec<String>, String> {
+fn expand<'m>(
+    p: &str,
+    macros: &dyn Fn(&str) -> Option<&'m [String]>,
+) -> Result<Vec<String>, String> {
     let mut pieces: Vec<Piece> = Vec::new();
     let mut lit = String::new();
     let mut chars = p.chars();
@@ -604,9 +629,9 @@ fn expand(p: &str, macros: &dyn Fn(&str) -> Option<Vec<String>>) -> Result<Vec<S
                 let mut alts = Vec::new();
                 for alt in macros(&name).ok_or_else(|| format!("unknown macro {name}"))? {
                     if alt.contains(['(', '{', '\\']) {
-                        alts.extend(expand(&alt, macros)?);
+                        alts.extend(expand(alt, macros)?);
                     } else {
-                        alts.push(alt);
+                        alts.push(alt.clone());
                     }
                 }
                 pieces.push(Piece::Lit(std::mem::take(&mut lit)));
@@ -642,7 +667,7 @@ fn expand(p: &str, macros: &dyn Fn(&str) -> Option<Vec<String>>) -> Result<Vec<S
 mod tests {
     use super::*;
 
-    fn no_macros(_: &str) -> Option<Vec<String>> {
+    fn no_macros(_: &str) -> Option<&'static [String]> {
         None
     }
 

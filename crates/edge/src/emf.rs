@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 /// The metric namespace.
 pub const NAMESPACE: &str = "InfiniteStories";
 
-/// What one invocation measured.
+/// What one invocation measured (the gateway fills latency, status and error; the metered
+/// pipeline adds tokens, cost, cache hits and rate-limit refusals).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InvocationMetrics {
     pub latency_ms: u64,
@@ -57,16 +58,68 @@ pub fn document(
     })
 }
 
-/// Writes EMF lines to stdout (where Lambda's log agent picks them up) when enabled.
-#[derive(Debug, Clone, Copy)]
+/// The shared per-request metrics slot (the metered pipeline adds to it; the gateway emits).
+#[derive(Debug, Clone, Default)]
+pub struct MetricsSink(std::sync::Arc<std::sync::Mutex<InvocationMetrics>>);
+
+impl MetricsSink {
+    /// Adds tokens and cost of AI calls.
+    pub fn add_usage(&self, tokens: u64, cost_usd: f64) {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        m.tokens += tokens;
+        m.cost_usd += cost_usd;
+    }
+
+    /// Marks the answer as served from a cache.
+    pub fn cache_hit(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).cache_hit = true;
+    }
+
+    /// Marks the request as refused by the rate limiter.
+    pub fn rate_limited(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).rate_limited = true;
+    }
+
+    /// A copy of the current values.
+    pub fn snapshot(&self) -> InvocationMetrics {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Where EMF documents go.
+#[derive(Debug, Clone)]
+enum Sink {
+    /// Lambda: stdout, where the log agent turns them into metrics.
+    Stdout,
+    /// Local: debug logs.
+    Log,
+    /// Tests: kept in memory.
+    Capture(std::sync::Arc<std::sync::Mutex<Vec<Value>>>),
+}
+
+/// Writes one EMF document per invocation.
+#[derive(Debug, Clone)]
 pub struct Emitter {
-    enabled: bool,
+    sink: Sink,
 }
 
 impl Emitter {
-    /// `enabled` in Lambda; locally lines go to debug logs instead.
+    /// `enabled` in Lambda (stdout); locally documents go to debug logs instead.
     pub fn new(enabled: bool) -> Self {
-        Self { enabled }
+        Self {
+            sink: if enabled { Sink::Stdout } else { Sink::Log },
+        }
+    }
+
+    /// An emitter that keeps documents in memory (tests).
+    pub fn capture() -> (Self, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+        let store = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        (
+            Self {
+                sink: Sink::Capture(store.clone()),
+            },
+            store,
+        )
     }
 
     /// Emits one invocation's metrics.
@@ -78,10 +131,10 @@ impl Emitter {
             m,
             chrono::Utc::now().timestamp_millis(),
         );
-        if self.enabled {
-            println!("{doc}");
-        } else {
-            tracing::debug!(emf = %doc, "metrics");
+        match &self.sink {
+            Sink::Stdout => println!("{doc}"),
+            Sink::Log => tracing::debug!(emf = %doc, "metrics"),
+            Sink::Capture(store) => store.lock().unwrap_or_else(|p| p.into_inner()).push(doc),
         }
     }
 }

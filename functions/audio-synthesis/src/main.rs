@@ -1,0 +1,6 @@
+//! Lambda entry point of `audio-synthesis`: wiring only.
+
+#[tokio::main]
+async fn main() -> Result<(), wiring::BoxError> {
+    wiring::run_lambda(audio_synthesis::App::new).await
+}

@@ -1,0 +1,6 @@
+//! Lambda entry point of `scene-illustration`: wiring only.
+
+#[tokio::main]
+async fn main() -> Result<(), wiring::BoxError> {
+    wiring::run_lambda(scene_illustration::App::new).await
+}
