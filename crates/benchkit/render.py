@@ -247,6 +247,15 @@ if floor_ms is not None:
       f"({floor['results'][0].get('times') and len(floor['results'][0]['times'])} runs).")
     w("")
 
+elf = load("elf-story-generation.json")
+if elf:
+    unwind = elf.get(".eh_frame", 0) + elf.get(".eh_frame_hdr", 0) + elf.get(".gcc_except_table", 0)
+    w(f"Where story-generation's bytes are (ELF sections): code `.text` {num(elf.get('.text', 0) / 1e6, 2)} MB, "
+      f"`.rodata` {num(elf.get('.rodata', 0) / 1e6, 2)} MB, `.data.rel.ro` {num(elf.get('.data.rel.ro', 0) / 1e6, 2)} MB, "
+      f"unwind tables (`.eh_frame*`, `.gcc_except_table`; panics unwind, as STYLE requires) {num(unwind / 1e6, 2)} MB, "
+      f"PIE relocations `.rela.dyn` {num(elf.get('.rela.dyn', 0) / 1e6, 2)} MB.")
+    w("")
+
 w("### Init, itemised")
 w("")
 w(f"`benchkit init-steps` runs the steps of `wiring::run_lambda` / `Deps::from_settings` with the same "

@@ -89,7 +89,7 @@ async fn a_hundred_concurrent_story_requests_against_a_limit_of_ten() {
                 limited += 1;
                 assert_eq!(v["error"]["code"], "RATE_LIMITED");
                 let retry = v["error"]["retry_after"].as_u64().expect("retry_after");
-                assert!(retry >= 1 && retry <= 3600);
+                assert!((1..=3600).contains(&retry));
                 assert_eq!(h["retry-after"].to_str().expect("ascii"), retry.to_string());
                 assert_eq!(h["x-ratelimit-remaining"], "0");
             }

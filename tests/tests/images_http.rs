@@ -452,17 +452,48 @@ async fn per_scene_status_of_a_stored_story_is_shown_by_stories_and_removed_with
             .expect("post");
         (r.status(), r.json::<Value>().await.expect("json"))
     });
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let (_, during) = get_json(&s, "stories", &format!("/{story_id}"), "reader").await;
-    assert_eq!(during["data"]["illustration_status"], "processing");
-    let states: Vec<&str> = during["data"]["scenes"]
+    // While it runs, `stories` shows the painted scenes completed, exactly one processing
+    // (concurrency 1) and the rest pending.
+    let mut seen = None;
+    for _ in 0..50 {
+        let (_, during) = get_json(&s, "stories", &format!("/{story_id}"), "reader").await;
+        let painting = during["data"]["scenes"].as_array().is_some_and(|scenes| {
+            scenes
+                .iter()
+                .any(|sc| sc["illustration"]["status"] == "processing")
+        });
+        if painting {
+            assert_eq!(during["data"]["illustration_status"], "processing");
+            seen = Some(during);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let during = seen.expect("the story showed its illustrations in progress");
+    let states: Vec<String> = during["data"]["scenes"]
         .as_array()
         .expect("scenes")
         .iter()
-        .map(|sc| sc["illustration"]["status"].as_str().expect("status"))
+        .map(|sc| {
+            sc["illustration"]["status"]
+                .as_str()
+                .expect("status")
+                .to_string()
+        })
         .collect();
-    assert_eq!(states[0], "processing", "{states:?}");
-    assert!(states[1..].iter().all(|st| *st == "pending"), "{states:?}");
+    let at = states
+        .iter()
+        .position(|st| st != "completed")
+        .expect("one unfinished");
+    assert_eq!(states[at], "processing", "{states:?}");
+    assert!(
+        states[at + 1..].iter().all(|st| st == "pending"),
+        "{states:?}"
+    );
+    assert!(
+        states.iter().filter(|st| *st == "processing").count() == 1,
+        "{states:?}"
+    );
 
     let (status, v) = running.await.expect("join");
     assert_eq!(status, StatusCode::OK, "{v}");

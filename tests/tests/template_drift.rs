@@ -341,6 +341,27 @@ fn env_problems(t: &Value, variables: &[&str]) -> Vec<String> {
     problems
 }
 
+/// `config::VARIABLES` (which the template is checked against) is exactly what the code
+/// reads: the settings parser and the secrets resolver are run over a recording lookup.
+#[test]
+fn config_variables_are_the_variables_the_code_reads() {
+    let read = std::cell::RefCell::new(BTreeSet::new());
+    let lookup = |k: &str| {
+        read.borrow_mut().insert(k.to_string());
+        None
+    };
+    config::Settings::from_lookup(lookup).expect("defaults parse");
+    secrets::references(&lookup).expect("nothing referenced");
+    let read = read.into_inner();
+    let listed: BTreeSet<String> = config::VARIABLES.iter().map(|v| v.to_string()).collect();
+    let unlisted: Vec<_> = read.difference(&listed).collect();
+    let unread: Vec<_> = listed.difference(&read).collect();
+    assert!(
+        unlisted.is_empty() && unread.is_empty(),
+        "read but not in config::VARIABLES: {unlisted:?}; listed but never read: {unread:?}"
+    );
+}
+
 #[test]
 fn every_variable_production_needs_is_set_for_every_function() {
     let problems = env_problems(&template(), config::VARIABLES);

@@ -45,11 +45,13 @@ pub fn parse_usage_args(args: &[String], now: DateTime<Utc>) -> Result<UsageArgs
         match a.as_str() {
             "--since" => {
                 let v = it.next().ok_or("--since needs a value (e.g. 24h)")?;
-                out.since = parse_since(v, now).ok_or("--since: use 30m, 24h, 7d or an RFC 3339 time")?;
+                out.since =
+                    parse_since(v, now).ok_or("--since: use 30m, 24h, 7d or an RFC 3339 time")?;
             }
             "--until" => {
                 let v = it.next().ok_or("--until needs a value")?;
-                out.until = parse_since(v, now).ok_or("--until: use an RFC 3339 time or a duration ago")?;
+                out.until =
+                    parse_since(v, now).ok_or("--until: use an RFC 3339 time or a duration ago")?;
             }
             "--function" => {
                 let v = it.next().ok_or("--function needs a name")?;

@@ -77,7 +77,10 @@ impl MetricsSink {
 
     /// Marks the request as refused by the rate limiter.
     pub fn rate_limited(&self) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).rate_limited = true;
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .rate_limited = true;
     }
 
     /// A copy of the current values.

@@ -181,13 +181,25 @@ pub(crate) fn fold(src: &str) -> Folded {
         let b = bytes[i];
         if b.is_ascii_alphabetic() {
             // Fast path: a run of ASCII letters is copied lower-cased in one go.
+            // A lower-case letter followed by a capital ("TeenSlut", "BabyKiller") is a
+            // word boundary: hero names are often written in camelCase.
             let start = i;
+            let mut seg = i;
+            i += 1;
             while i < n && bytes[i].is_ascii_alphabetic() {
+                if bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase() {
+                    out.text
+                        .extend(bytes[seg..i].iter().map(u8::to_ascii_lowercase));
+                    out.map.extend((seg as u32)..(i as u32));
+                    out.push_ascii(b' ', i);
+                    seg = i;
+                }
                 i += 1;
             }
+            debug_assert!(seg >= start);
             out.text
-                .extend(bytes[start..i].iter().map(u8::to_ascii_lowercase));
-            out.map.extend((start as u32)..(i as u32));
+                .extend(bytes[seg..i].iter().map(u8::to_ascii_lowercase));
+            out.map.extend((seg as u32)..(i as u32));
             out.last_is_letter = true;
         } else if b < 0x80 {
             fold_ascii(&mut out, b, i, bytes.get(i + 1).copied());
@@ -385,11 +397,17 @@ fn join_spelled_out(f: &mut Folded) {
 }
 
 /// True when the character ending at byte `pos` of `s` is alphanumeric.
+///
+/// A digit next to a letter is not part of the same word (`killer9000`, `slut69`): leetspeak
+/// digits inside words were already decoded to letters by [`fold`].
 pub(crate) fn word_before(s: &str, pos: usize) -> bool {
     if pos == 0 {
         return false;
     }
     let b = s.as_bytes()[pos - 1];
+    if b.is_ascii_digit() {
+        return !s[pos..].chars().next().is_some_and(char::is_alphabetic);
+    }
     if b < 0x80 {
         return b.is_ascii_alphanumeric();
     }
@@ -400,9 +418,15 @@ pub(crate) fn word_before(s: &str, pos: usize) -> bool {
 }
 
 /// True when the character starting at byte `pos` of `s` is alphanumeric.
+///
+/// A digit right after a letter starts a new word (see [`word_before`]).
 pub(crate) fn word_at(s: &str, pos: usize) -> bool {
     match s.as_bytes().get(pos) {
         None => false,
+        Some(b) if b.is_ascii_digit() => !s[..pos]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphabetic),
         Some(b) if *b < 0x80 => b.is_ascii_alphanumeric(),
         Some(_) => s[pos..].chars().next().is_some_and(char::is_alphanumeric),
     }

@@ -1,101 +1,17 @@
 //! Secret resolution against Secrets Manager as served by moto (loopback).
 //!
-//! The server: `MOTO_ENDPOINT` or `AWS_ENDPOINT_URL` when set; otherwise these tests start
-//! `scripts/moto-server` with `python3` on a free loopback port (it stops when the test
-//! process ends). Without moto they fail, on purpose: `pip install 'moto[server]'`.
+//! The server is `testkit::moto`: `MOTO_ENDPOINT` or `AWS_ENDPOINT_URL` when set, otherwise
+//! `scripts/moto-server` started on a free loopback port for this test process. Without moto
+//! these tests fail, on purpose: `pip install 'moto[server]'`.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::primitives::Blob;
 use secrets::{Resolved, resolve};
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
-
-/// A moto server this process started. A watchdog shell kills it when our end of its stdin
-/// closes, which happens however this process ends.
-struct Moto {
-    endpoint: String,
-    _child: Mutex<Child>,
-    _stdin: Mutex<ChildStdin>,
-}
-
-static MOTO: OnceLock<Moto> = OnceLock::new();
-
-fn endpoint() -> String {
-    for var in ["MOTO_ENDPOINT", "AWS_ENDPOINT_URL"] {
-        if let Ok(v) = std::env::var(var)
-            && !v.is_empty()
-        {
-            return v;
-        }
-    }
-    MOTO.get_or_init(start_moto).endpoint.clone()
-}
-
-fn start_moto() -> Moto {
-    let installed = Command::new("python3")
-        .args(["-c", "import moto.server"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        installed,
-        "moto is not installed for python3. The secrets tests need it: \
-         pip install 'moto[server]' (or point MOTO_ENDPOINT at a running server)"
-    );
-    let launcher =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/moto-server");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let log = std::env::temp_dir().join(format!("moto-secrets-{port}.log"));
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(r#"python3 "$0" -H 127.0.0.1 -p "$1" >"$2" 2>&1 & m=$!; read _ignored; kill "$m""#)
-        .arg(&launcher)
-        .arg(port.to_string())
-        .arg(&log)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("start scripts/moto-server");
-    let stdin = child.stdin.take().expect("watchdog stdin");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !answers(port) {
-        if Instant::now() > deadline {
-            let out = std::fs::read_to_string(&log).unwrap_or_default();
-            panic!(
-                "scripts/moto-server did not answer on 127.0.0.1:{port} within 60 s; \
-                 its output:\n{out}"
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Moto {
-        endpoint: format!("http://127.0.0.1:{port}"),
-        _child: Mutex::new(child),
-        _stdin: Mutex::new(stdin),
-    }
-}
-
-fn answers(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: localhost\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    s.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/")
-}
+use testkit::moto::endpoint;
 
 /// SDK configuration for `endpoint` with dummy credentials (the environment is not touched).
 async fn sdk_config_at(endpoint: &str) -> SdkConfig {

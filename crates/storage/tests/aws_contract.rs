@@ -15,11 +15,11 @@ use chrono::{Duration as ChronoDuration, TimeZone, Utc};
 use domain::{Clock, FixedClock, SystemClock, UserId};
 use std::sync::Arc;
 use std::time::Duration;
-use testkit::moto::endpoint;
 use storage::aws::aws_config::{self, BehaviorVersion, Region, SdkConfig};
 use storage::aws::{self, AwsNames};
 use storage::records::{Acquire, IdemBegin, SafetyEventRecord, UsageRecord, UsageStatus};
 use storage::{Backend, BlobKey, Bucket, StoreError};
+use testkit::moto::endpoint;
 
 // ---------------------------------------------------------------------------------------
 // The local server

@@ -99,4 +99,3 @@ fn answers(port: u16) -> bool {
     let mut head = [0u8; 12];
     s.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/")
 }
-

@@ -107,7 +107,13 @@ impl Meter {
             expires_at: now + chrono::Duration::days(SAFETY_EVENT_RETENTION_DAYS),
         };
         tracing::info!(category, action, "safety intervention");
-        if let Err(err) = self.deps().backend.safety_events.record_safety_event(&rec).await {
+        if let Err(err) = self
+            .deps()
+            .backend
+            .safety_events
+            .record_safety_event(&rec)
+            .await
+        {
             tracing::error!(error = %err, "safety event write failed");
         }
     }
@@ -167,7 +173,7 @@ impl Meter {
         {
             let field = inputs.first().map(|i| i.field);
             self.log_event(&category, Action::Rejected.as_str(), &joined.join("\n"))
-            .await;
+                .await;
             return Err(ApiError::content_rejected(&category, field));
         }
         Ok(out)
@@ -233,7 +239,8 @@ impl Meter {
         categories.sort();
         categories.dedup();
         for category in categories {
-            self.log_event(&category, "story_failed_review", &whole).await;
+            self.log_event(&category, "story_failed_review", &whole)
+                .await;
         }
         findings
     }

@@ -194,7 +194,8 @@ impl Deps {
 
     /// The edge gateway of `function`.
     pub fn gateway(&self, function: FunctionName) -> Gateway {
-        Gateway::new(function, self.settings.clone(), self.auth.clone()).with_emitter(self.metrics.clone())
+        Gateway::new(function, self.settings.clone(), self.auth.clone())
+            .with_emitter(self.metrics.clone())
     }
 }
 

@@ -36,26 +36,35 @@ impl App {
             (Method::GET, []) => self.service.list(&caller, &ctx.query).await,
             (Method::POST, []) => {
                 let body = ctx.json_object()?;
-                wiring::metered::metered(&self.deps, &ctx, FunctionName::Heroes, |meter| async move {
-                    self.service.create(&meter, &body).await
-                })
+                wiring::metered::metered(
+                    &self.deps,
+                    &ctx,
+                    FunctionName::Heroes,
+                    |meter| async move { self.service.create(&meter, &body).await },
+                )
                 .await
             }
             (Method::GET, [id]) => self.service.get(&caller, id).await,
             (Method::PUT, [id]) => {
                 let body = ctx.json_object()?;
                 let id = id.to_string();
-                wiring::metered::metered(&self.deps, &ctx, FunctionName::Heroes, |meter| async move {
-                    self.service.put(&meter, &id, &body).await
-                })
+                wiring::metered::metered(
+                    &self.deps,
+                    &ctx,
+                    FunctionName::Heroes,
+                    |meter| async move { self.service.put(&meter, &id, &body).await },
+                )
                 .await
             }
             (Method::PATCH, [id]) => {
                 let body = ctx.json_object()?;
                 let id = id.to_string();
-                wiring::metered::metered(&self.deps, &ctx, FunctionName::Heroes, |meter| async move {
-                    self.service.patch(&meter, &id, &body).await
-                })
+                wiring::metered::metered(
+                    &self.deps,
+                    &ctx,
+                    FunctionName::Heroes,
+                    |meter| async move { self.service.patch(&meter, &id, &body).await },
+                )
                 .await
             }
             (Method::DELETE, [id]) => self.service.delete(&caller, id).await,

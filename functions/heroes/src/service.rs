@@ -12,10 +12,17 @@ use wiring::{Deps, store_error};
 
 /// Hero text is user input: every field goes through the input side of the safety pipeline
 /// (rules + moderation) before it is stored. Returns cleaned values in field order.
-async fn screen_fields(meter: &Meter, fields: &mut [(&str, &mut String, usize)]) -> Result<(), ApiError> {
+async fn screen_fields(
+    meter: &Meter,
+    fields: &mut [(&str, &mut String, usize)],
+) -> Result<(), ApiError> {
     let inputs: Vec<Input<'_>> = fields
         .iter()
-        .map(|(f, t, l)| Input { field: f, text: t.as_str(), limit: *l })
+        .map(|(f, t, l)| Input {
+            field: f,
+            text: t.as_str(),
+            limit: *l,
+        })
         .collect();
     let cleaned = meter.screen(&inputs, None).await?;
     for ((_, slot, _), value) in fields.iter_mut().zip(cleaned) {
@@ -195,7 +202,11 @@ impl HeroService {
     }
 
     /// `POST /`: a new hero with a server-chosen id.
-    pub async fn create(&self, meter: &Meter, body: &Map<String, Value>) -> Result<Reply, ApiError> {
+    pub async fn create(
+        &self,
+        meter: &Meter,
+        body: &Map<String, Value>,
+    ) -> Result<Reply, ApiError> {
         let mut draft = HeroDraft::parse(body, "").map_err(|e| ApiError::fields(&e))?;
         screen_draft(meter, &mut draft).await?;
         let hero = Hero::from_draft(
@@ -244,10 +255,7 @@ impl HeroService {
                 h.replace_with(draft, now);
                 (h, false)
             }
-            None => (
-                Hero::from_draft(id, user.clone(), draft, now),
-                true,
-            ),
+            None => (Hero::from_draft(id, user.clone(), draft, now), true),
         };
         self.deps
             .backend

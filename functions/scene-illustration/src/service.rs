@@ -399,3 +399,68 @@ pub async fn illustrate(
     }))
     .with_cached(all_cached))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::illustration::IllustrationScene;
+    use domain::{HeroId, UserId};
+
+    fn scene(n: u32) -> IllustrationScene {
+        IllustrationScene {
+            scene_number: n,
+            prompt: "A fox and a girl".into(),
+            timestamp: Some(12.0),
+            emotion: None,
+            importance: None,
+        }
+    }
+
+    #[test]
+    fn a_failed_scene_tells_the_app_why_and_has_no_image() {
+        let v = wire_scene(&scene(2), &Outcome::Failed("declined".into()), None);
+        assert_eq!(v["scene_number"], 2);
+        assert_eq!(v["status"], "failed");
+        assert_eq!(v["error_message"], "declined");
+        assert!(v["image_url"].is_null() && v["generation_id"].is_null());
+    }
+
+    #[test]
+    fn a_completed_scene_carries_every_field_the_app_reads() {
+        let user = UserId::parse("user-1").expect("user");
+        let key = storage::BlobKey::new(&user, &format!("stories/{}/a.png", HeroId::new_random()))
+            .expect("key");
+        let image = StoredImage {
+            key,
+            generation_id: "gen-1".into(),
+            revised_prompt: Some("a fox".into()),
+            size_used: "1024x1024".into(),
+            quality_used: "medium".into(),
+            file_size_bytes: 99,
+            cached: true,
+        };
+        let v = wire_scene(
+            &scene(1),
+            &Outcome::Done {
+                image,
+                rewritten: true,
+            },
+            Some("https://media/x.png".into()),
+        );
+        for field in [
+            "scene_number",
+            "image_url",
+            "generation_id",
+            "revised_prompt",
+            "status",
+            "error_message",
+        ] {
+            assert!(v.get(field).is_some(), "{field}");
+        }
+        assert_eq!(v["status"], "completed");
+        assert_eq!(v["timestamp"], 12.0);
+        assert_eq!(v["cached"], true);
+        assert_eq!(v["prompt_rewritten"], true);
+        assert!(v["error_message"].is_null());
+    }
+}
