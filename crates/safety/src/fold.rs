@@ -450,6 +450,29 @@ mod tests {
     }
 
     #[test]
+    fn splits_camel_case_and_letter_digit_boundaries() {
+        assert_eq!(f("TeenSlut69"), "teen slut69");
+        assert_eq!(f("BabyKiller9000"), "baby killer9000");
+        assert_eq!(f("McDonald"), "mc donald");
+        let text = f("killer9000");
+        assert!(
+            !word_at(&text, 6),
+            "a digit after a letter starts a new word"
+        );
+        assert!(
+            !word_before("69slut", 2),
+            "a letter after a digit starts a new word"
+        );
+        assert!(word_at("1488", 2), "digits inside a number stay one word");
+        let g = fold("TeenSlut");
+        assert_eq!(
+            g.source_span(5, 9),
+            (4, 8),
+            "the inserted space maps to the capital"
+        );
+    }
+
+    #[test]
     fn decodes_leetspeak_only_inside_words() {
         assert_eq!(f("k1ll y0urs3lf"), "kill yourself");
         assert_eq!(f("s3x"), "sex");
