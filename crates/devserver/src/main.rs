@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    wiring::prebuild_safety_engine();
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {

@@ -241,6 +241,22 @@ pub fn provider_error(e: &providers::ProviderError, service: &str) -> ApiError {
 /// Error type of a function binary's `main`.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Builds the shared content-safety engine (≈0.1–0.3 s of rule compilation) on a background
+/// thread, so it overlaps the rest of a cold start (secrets, settings, SDK clients) instead of
+/// delaying the first request that screens text. Called first by the `main` of every function
+/// that screens or sanitises text; `health` and `stories` never pay for it.
+pub fn prebuild_safety_engine() {
+    let spawned = std::thread::Builder::new()
+        .name("safety-engine".into())
+        .spawn(|| {
+            safety::Engine::global();
+        });
+    if spawned.is_err() {
+        // Without a thread the engine is simply built on first use, as before.
+        tracing::debug!("safety engine will be built on first use");
+    }
+}
+
 /// The whole `main` of a function binary: settings, tracing, dependencies once per cold
 /// start, then the Lambda runtime loop. Start-up errors name the variable at fault.
 pub async fn run_lambda<F, B>(build: B) -> Result<(), BoxError>

@@ -2,5 +2,6 @@
 
 #[tokio::main]
 async fn main() -> Result<(), wiring::BoxError> {
+    wiring::prebuild_safety_engine();
     wiring::run_lambda(story_generation::App::new).await
 }
