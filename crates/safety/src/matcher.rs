@@ -2,7 +2,7 @@
 //! word boundaries, language scope, safe phrases, word-class sequences and overlaps.
 
 use crate::fold::{Folded, word_at, word_before};
-use crate::lexicon::{Entry, Kind, Lexicon, Seq, Target, Unless};
+use crate::lexicon::{Entry, Kind, Lexicon, Near, Seq, Target, Unless};
 use crate::types::{Category, InjectionKind};
 use domain::Language;
 
@@ -112,6 +112,9 @@ impl Lexicon {
                 if matches!(entry.kind, Kind::Role) && !at_line_start(source, f.map[s] as usize) {
                     continue;
                 }
+                if entry.name && written_as_name(source, f.map[s] as usize) {
+                    continue;
+                }
                 hits.push(Hit {
                     start: s,
                     end: e,
@@ -203,6 +206,19 @@ impl Lexicon {
                 }
             }
         }
+        if !self.nears.is_empty() {
+            let sentences = sentence_ends(&f.text);
+            for near in &self.nears {
+                if let Some((s, e)) = near_match(near, &class_hits, &sentences) {
+                    out.hard.push(HardHit {
+                        category: near.category,
+                        rule: near.rule.to_string(),
+                        start: s,
+                        end: e,
+                    });
+                }
+            }
+        }
         out.hard.sort_by_key(|h| (h.start, h.end));
         out.injections = non_overlapping_injections(out.injections);
         out.soft = choose_soft(soft_candidates, &out.injections, ctx, f, source);
@@ -290,6 +306,66 @@ fn choose_soft<'a>(
         }
     }
     out
+}
+
+/// Byte offsets where the sentences of a folded text end (sentence punctuation and line
+/// breaks), ascending; the last sentence ends at the end of the text.
+fn sentence_ends(text: &str) -> Vec<usize> {
+    text.bytes()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, b'.' | b'!' | b'?' | b';' | b'\n'))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn sentence_of(sentences: &[usize], pos: usize) -> usize {
+    sentences.partition_point(|&end| end < pos)
+}
+
+/// The first sentence holding a hit of every class of `near` and none of its excluded
+/// classes: (start of the earliest hit, end of the latest) in that sentence.
+fn near_match(
+    near: &Near,
+    class_hits: &[Vec<(usize, usize)>],
+    sentences: &[usize],
+) -> Option<(usize, usize)> {
+    let (first, rest) = near.classes.split_first()?;
+    'candidates: for &(s0, e0) in &class_hits[*first] {
+        let sentence = sentence_of(sentences, s0);
+        let in_sentence = |hits: &[(usize, usize)]| {
+            hits.iter()
+                .copied()
+                .find(|&(s, _)| sentence_of(sentences, s) == sentence)
+        };
+        let (mut lo, mut hi) = (s0, e0);
+        for class in rest {
+            match in_sentence(&class_hits[*class]) {
+                Some((s, e)) => {
+                    lo = lo.min(s);
+                    hi = hi.max(e);
+                }
+                None => continue 'candidates,
+            }
+        }
+        if near
+            .excluded
+            .iter()
+            .any(|x| in_sentence(&class_hits[*x]).is_some())
+        {
+            continue;
+        }
+        return Some((lo, hi));
+    }
+    None
+}
+
+/// True when the word at `pos` of `source` is written like a name: a capital then a
+/// lower-case letter, not at the start of a sentence ("la maestra Negri", "auf den Wank").
+fn written_as_name(source: &str, pos: usize) -> bool {
+    let mut chars = source[pos..].chars();
+    let capital = chars.next().is_some_and(char::is_uppercase);
+    let lower_next = chars.next().is_some_and(char::is_lowercase);
+    capital && lower_next && !at_line_start(source, pos)
 }
 
 /// Every occurrence of a sequence rule: (start of first class, end of last class).

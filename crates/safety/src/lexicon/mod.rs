@@ -7,7 +7,7 @@
 //!
 //! # Rule syntax
 //!
-//! One rule per line; `#` starts a comment line. `KEYWORD[.local] [ARG] = BODY`:
+//! One rule per line; `#` starts a comment line. `KEYWORD[.local][.name] [ARG] = BODY`:
 //!
 //! | keyword | body | meaning |
 //! |---|---|---|
@@ -15,6 +15,7 @@
 //! | `class NAME` | patterns | members of a word class used by `seq` |
 //! | `seq CATEGORY` | `A ~2 B [~3+ C]` | hard rule: class A, then ≤ 2 words, then class B … |
 //! | `seqinj KIND` | `A ~2 B` | the same, reporting a prompt-injection attempt |
+//! | `near CATEGORY` | `A & B [& C] [! X]` | hard rule: a word of each class in one sentence, in any order, and none of class X |
 //! | `words NAME` | `a \| b` | a word list for `!~N NAME` (not matched on its own) |
 //! | (either) | `A ~2 B !~1 W` | … unless a word of list W follows within 1 word |
 //! | `hard CATEGORY` | patterns | hard rule |
@@ -32,6 +33,8 @@
 //! `~N` allows up to N words between two classes unless one of them is a conjunction or
 //! preposition that starts a new clause; `~N+` ignores those break words. `.local` rules
 //! only apply when the text is known (hinted or detected) to be in the file's language.
+//! `.name` patterns are also surnames or place names ("Negri", "Wank"): a hit written with a
+//! capital letter anywhere but at the start of a sentence is taken as the name and ignored.
 
 use crate::fold::fold;
 use crate::types::{Category, InjectionKind};
@@ -109,6 +112,8 @@ pub(crate) enum Kind {
 pub(crate) struct Entry {
     pub(crate) lang: Option<Language>,
     pub(crate) local: bool,
+    /// Ignored when written capitalised inside a sentence (a surname or place).
+    pub(crate) name: bool,
     pub(crate) start_free: bool,
     pub(crate) end_free: bool,
     pub(crate) end_punct: bool,
@@ -143,6 +148,15 @@ pub(crate) struct Seq {
     pub(crate) rule: Box<str>,
 }
 
+/// A hard rule over word classes co-occurring in one sentence, in any order.
+#[derive(Debug, Clone)]
+pub(crate) struct Near {
+    pub(crate) category: Category,
+    pub(crate) classes: Vec<usize>,
+    pub(crate) excluded: Vec<usize>,
+    pub(crate) rule: Box<str>,
+}
+
 /// Folded words (or short phrases) looked for right after a sequence match.
 #[derive(Debug, Clone)]
 pub(crate) struct Unless {
@@ -155,6 +169,7 @@ pub(crate) struct Lexicon {
     pub(crate) ac: AhoCorasick,
     pub(crate) entries: Vec<Vec<Entry>>,
     pub(crate) seqs: Vec<Seq>,
+    pub(crate) nears: Vec<Near>,
     pub(crate) class_count: usize,
 }
 
@@ -182,6 +197,15 @@ struct Builder {
     words: HashMap<(Option<Language>, String), Vec<String>>,
     macros: HashMap<(Option<Language>, String), Vec<String>>,
     pending_seqs: Vec<PendingSeq>,
+    pending_nears: Vec<PendingNear>,
+}
+
+struct PendingNear {
+    lang: Option<Language>,
+    category: Category,
+    classes: Vec<String>,
+    excluded: Vec<String>,
+    rule: String,
 }
 
 /// Compiles rule files into one automaton.
@@ -231,6 +255,21 @@ pub(crate) fn compile(sources: &[Source]) -> Result<Lexicon, String> {
             rule: p.rule.into(),
         });
     }
+    let mut nears = Vec::new();
+    for p in std::mem::take(&mut b.pending_nears) {
+        let class_of = |name: &String| {
+            b.classes
+                .get(&(p.lang, name.clone()))
+                .copied()
+                .ok_or_else(|| format!("unknown class {name} in near {}", p.rule))
+        };
+        nears.push(Near {
+            category: p.category,
+            classes: p.classes.iter().map(class_of).collect::<Result<_, _>>()?,
+            excluded: p.excluded.iter().map(class_of).collect::<Result<_, _>>()?,
+            rule: p.rule.into(),
+        });
+    }
     let ac = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
         .build(&b.patterns)
@@ -239,6 +278,7 @@ pub(crate) fn compile(sources: &[Source]) -> Result<Lexicon, String> {
         ac,
         entries: b.entries,
         seqs,
+        nears,
         class_count: b.classes.len(),
     })
 }
@@ -260,11 +300,19 @@ impl Builder {
         let mut words = head.split_whitespace();
         let kw_full = words.next().ok_or("missing keyword")?;
         let arg = words.next();
-        let (kw, local) = match kw_full.split_once('.') {
-            Some((k, "local")) => (k, true),
-            Some((_, flag)) => return Err(format!("unknown flag {flag}")),
-            None => (kw_full, false),
-        };
+        let mut flags = kw_full.split('.');
+        let kw = flags.next().unwrap_or_default();
+        let (mut local, mut name) = (false, false);
+        for flag in flags {
+            match flag {
+                "local" => local = true,
+                "name" => name = true,
+                other => return Err(format!("unknown flag {other}")),
+            }
+        }
+        if name && !matches!(kw, "hard" | "class") {
+            return Err("`.name` applies to `hard` and `class` rules only".into());
+        }
         let need_arg = || arg.ok_or_else(|| format!("`{kw}` needs an argument"));
         match kw {
             "macro" => {
@@ -289,10 +337,49 @@ impl Builder {
                 self.words.insert((lang, name), list);
             }
             "class" => {
-                let name = need_arg()?.to_owned();
+                let cname = need_arg()?.to_owned();
                 let next = self.classes.len();
-                let id = *self.classes.entry((lang, name.clone())).or_insert(next);
-                self.patterns_of(lang, local, body, &|_| Kind::Class(id), Some(&name))?;
+                let id = *self.classes.entry((lang, cname.clone())).or_insert(next);
+                self.patterns_of(
+                    lang,
+                    (local, name),
+                    body,
+                    &|_| Kind::Class(id),
+                    Some(&cname),
+                )?;
+            }
+            "near" => {
+                let category = parse_category(need_arg()?)?;
+                if !category.is_hard() {
+                    return Err(format!("{category} is not a hard category"));
+                }
+                let (wanted, excluded) = match body.split_once('!') {
+                    Some((w, x)) => (w, Some(x)),
+                    None => (body, None),
+                };
+                let names = |part: &str| -> Vec<String> {
+                    part.split('&')
+                        .map(|n| n.trim().to_owned())
+                        .filter(|n| !n.is_empty())
+                        .collect()
+                };
+                let classes = names(wanted);
+                let excluded = excluded.map(names).unwrap_or_default();
+                if classes.len() < 2 {
+                    return Err("a near rule needs at least two classes".into());
+                }
+                let rule = classes
+                    .iter()
+                    .map(|c| c.to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join("&");
+                self.pending_nears.push(PendingNear {
+                    lang,
+                    category,
+                    classes,
+                    excluded,
+                    rule,
+                });
             }
             "seq" | "seqinj" => {
                 let target = if kw == "seq" {
@@ -345,7 +432,7 @@ impl Builder {
                 if !c.is_hard() {
                     return Err(format!("{c} is not a hard category"));
                 }
-                self.patterns_of(lang, local, body, &|_| Kind::Hard(c), None)?;
+                self.patterns_of(lang, (local, name), body, &|_| Kind::Hard(c), None)?;
             }
             "soft" => {
                 let c = parse_category(need_arg()?)?;
@@ -365,16 +452,16 @@ impl Builder {
                     }
                 }
             }
-            "allow" => self.patterns_of(lang, local, body, &|_| Kind::Allow, None)?,
+            "allow" => self.patterns_of(lang, (local, false), body, &|_| Kind::Allow, None)?,
             "inj" => {
                 let k = InjectionKind::parse(need_arg()?)
                     .ok_or_else(|| format!("unknown injection kind {arg:?}"))?;
-                self.patterns_of(lang, local, body, &|_| Kind::Injection(k), None)?;
+                self.patterns_of(lang, (local, false), body, &|_| Kind::Injection(k), None)?;
             }
-            "role" => self.patterns_of(lang, local, body, &|_| Kind::Role, None)?,
-            "img" => self.patterns_of(lang, local, body, &|_| Kind::Image, None)?,
-            "comp" => self.patterns_of(lang, local, body, &|_| Kind::Companion, None)?,
-            "alone" => self.patterns_of(lang, local, body, &|_| Kind::Alone, None)?,
+            "role" => self.patterns_of(lang, (local, false), body, &|_| Kind::Role, None)?,
+            "img" => self.patterns_of(lang, (local, false), body, &|_| Kind::Image, None)?,
+            "comp" => self.patterns_of(lang, (local, false), body, &|_| Kind::Companion, None)?,
+            "alone" => self.patterns_of(lang, (local, false), body, &|_| Kind::Alone, None)?,
             other => return Err(format!("unknown keyword {other}")),
         }
         Ok(())
@@ -383,7 +470,7 @@ impl Builder {
     fn patterns_of(
         &mut self,
         lang: Option<Language>,
-        local: bool,
+        (local, name): (bool, bool),
         body: &str,
         kind: &dyn Fn(&str) -> Kind,
         rule_name: Option<&str>,
@@ -405,6 +492,7 @@ impl Builder {
                     Entry {
                         lang,
                         local,
+                        name,
                         start_free: flags.start_free,
                         end_free: flags.end_free,
                         end_punct: flags.end_punct,
@@ -453,6 +541,7 @@ impl Builder {
                     Entry {
                         lang,
                         local: true,
+                        name: false,
                         start_free: false,
                         end_free: false,
                         end_punct: flags.end_punct,
@@ -683,6 +772,49 @@ mod tests {
                 "kills teacher",
                 "kills the teacher"
             ]
+        );
+    }
+
+    #[test]
+    fn near_rules_need_every_class_in_one_sentence_and_no_excluded_class() {
+        let src = [Source {
+            lang: Some(Language::En),
+            name: "test.rules",
+            text: "class PILLS = pills | tablets\nclass FOREVER = forever | never wake up\nclass DOCTOR = doctor\nnear self_harm = PILLS & FOREVER ! DOCTOR\nhard.name hate = negri",
+        }];
+        let lex = compile(&src).expect("test rules compile");
+        let hard = |text: &str| {
+            let f = fold(text);
+            lex.analyse(&f, text, crate::matcher::LangCtx::default())
+                .hard
+                .iter()
+                .map(|h| (h.category, h.rule.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            hard("To sleep forever she took all the pills"),
+            vec![(Category::SelfHarm, "pills&forever".to_owned())]
+        );
+        assert!(hard("She took her pills. They lived happily forever.").is_empty());
+        assert!(hard("The doctor gave her pills so she would sleep forever well").is_empty());
+        assert!(hard("La maestra Negri porta la classe al museo").is_empty());
+        assert_eq!(hard("Negri everywhere").len(), 1);
+        assert_eq!(hard("they are all negri").len(), 1);
+        assert!(
+            compile(&[Source {
+                lang: None,
+                name: "bad.rules",
+                text: "class A = a\nnear self_harm = A",
+            }])
+            .is_err()
+        );
+        assert!(
+            compile(&[Source {
+                lang: None,
+                name: "bad.rules",
+                text: "class A = a\nnear self_harm = A & MISSING",
+            }])
+            .is_err()
         );
     }
 
