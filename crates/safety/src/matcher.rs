@@ -210,14 +210,25 @@ impl Lexicon {
             let sentences = sentence_ends(&f.text);
             for near in &self.nears {
                 if let Some((s, e)) = near_match(near, &class_hits, &sentences) {
-                    out.hard.push(HardHit {
-                        category: near.category,
-                        rule: near.rule.to_string(),
-                        start: s,
-                        end: e,
-                    });
+                    match near.target {
+                        Target::Hard(category) => out.hard.push(HardHit {
+                            category,
+                            rule: near.rule.to_string(),
+                            start: s,
+                            end: e,
+                        }),
+                        Target::Injection(kind) => out.injections.push(InjectionHit {
+                            kind,
+                            start: s,
+                            end: e,
+                            rule: &near.rule,
+                        }),
+                    }
                 }
             }
+        }
+        if let Some(hit) = structured_injection(&f.text) {
+            out.injections.push(hit);
         }
         out.hard.sort_by_key(|h| (h.start, h.end));
         out.injections = non_overlapping_injections(out.injections);
@@ -306,6 +317,102 @@ fn choose_soft<'a>(
         }
     }
     out
+}
+
+/// Markup or JSON smuggled into a name or prompt: tags like `<admin>`, `</name>`,
+/// `<config>` (a hero name or story prompt never holds one) or a JSON member (`"rol": "admin"`,
+/// `{"filter": false}`). One hit spans from the first such token to the last, so
+/// neutralising removes the smuggled block as a whole.
+fn structured_injection(text: &str) -> Option<InjectionHit<'static>> {
+    let bytes = text.as_bytes();
+    let mut first: Option<(usize, usize, InjectionKind, &'static str)> = None;
+    let mut last_end = 0usize;
+    let mut i = 0usize;
+    while i < bytes.len() {
+        let found = match bytes[i] {
+            b'<' => markup_tag(bytes, i).map(|e| (e, InjectionKind::SpecialToken, "markup tag")),
+            b'"' | b'\'' => {
+                json_member(bytes, i).map(|e| (e, InjectionKind::FakeRoleJson, "json member"))
+            }
+            _ => None,
+        };
+        match found {
+            Some((end, kind, rule)) => {
+                if first.is_none() {
+                    first = Some((i, end, kind, rule));
+                }
+                last_end = end;
+                i = end;
+            }
+            None => i += 1,
+        }
+    }
+    first.map(|(start, _, kind, rule)| InjectionHit {
+        kind,
+        start,
+        end: last_end,
+        rule,
+    })
+}
+
+/// End of a tag starting at `at` (`<name>`, `</name>`, `<name attr=…>`, `<name/>`): a letter
+/// right after `<` or `</`, then at most 60 bytes without `<`, `>` or a line break.
+fn markup_tag(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut i = at + 1;
+    if bytes.get(i) == Some(&b'/') {
+        i += 1;
+    }
+    if !bytes.get(i)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let limit = (i + 60).min(bytes.len());
+    while i < limit {
+        match bytes[i] {
+            b'>' => return Some(i + 1),
+            b'<' | b'\n' => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// End of a JSON-like member starting at the quote at `at`: `"key": value` where the key is
+/// 1–40 bytes of letters, digits and blanks and the value starts with a quote, `{`, `[`, a
+/// digit, `true`, `false` or `null`.
+fn json_member(bytes: &[u8], at: usize) -> Option<usize> {
+    let quote = bytes[at];
+    let mut i = at + 1;
+    let key_start = i;
+    while i < bytes.len()
+        && i - key_start <= 40
+        && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b' ')
+    {
+        i += 1;
+    }
+    if i == key_start || bytes.get(i) != Some(&quote) {
+        return None;
+    }
+    i += 1;
+    while bytes.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b':') {
+        return None;
+    }
+    i += 1;
+    while bytes.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let rest = &bytes[i.min(bytes.len())..];
+    let value = match rest.first()? {
+        b'"' | b'\'' | b'{' | b'[' => 1,
+        c if c.is_ascii_digit() => 1,
+        _ if rest.starts_with(b"true") => 4,
+        _ if rest.starts_with(b"false") => 5,
+        _ if rest.starts_with(b"null") => 4,
+        _ => return None,
+    };
+    Some(i + value)
 }
 
 /// Byte offsets where the sentences of a folded text end (sentence punctuation and line

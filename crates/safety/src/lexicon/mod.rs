@@ -16,6 +16,7 @@
 //! | `seq CATEGORY` | `A ~2 B [~3+ C]` | hard rule: class A, then ≤ 2 words, then class B … |
 //! | `seqinj KIND` | `A ~2 B` | the same, reporting a prompt-injection attempt |
 //! | `near CATEGORY` | `A & B [& C] [! X]` | hard rule: a word of each class in one sentence, in any order, and none of class X |
+//! | `nearinj KIND` | `A & B [! X]` | the same, reporting a prompt-injection attempt |
 //! | `words NAME` | `a \| b` | a word list for `!~N NAME` (not matched on its own) |
 //! | (either) | `A ~2 B !~1 W` | … unless a word of list W follows within 1 word |
 //! | `hard CATEGORY` | patterns | hard rule |
@@ -151,7 +152,7 @@ pub(crate) struct Seq {
 /// A hard rule over word classes co-occurring in one sentence, in any order.
 #[derive(Debug, Clone)]
 pub(crate) struct Near {
-    pub(crate) category: Category,
+    pub(crate) target: Target,
     pub(crate) classes: Vec<usize>,
     pub(crate) excluded: Vec<usize>,
     pub(crate) rule: Box<str>,
@@ -202,7 +203,7 @@ struct Builder {
 
 struct PendingNear {
     lang: Option<Language>,
-    category: Category,
+    target: Target,
     classes: Vec<String>,
     excluded: Vec<String>,
     rule: String,
@@ -264,7 +265,7 @@ pub(crate) fn compile(sources: &[Source]) -> Result<Lexicon, String> {
                 .ok_or_else(|| format!("unknown class {name} in near {}", p.rule))
         };
         nears.push(Near {
-            category: p.category,
+            target: p.target,
             classes: p.classes.iter().map(class_of).collect::<Result<_, _>>()?,
             excluded: p.excluded.iter().map(class_of).collect::<Result<_, _>>()?,
             rule: p.rule.into(),
@@ -348,11 +349,19 @@ impl Builder {
                     Some(&cname),
                 )?;
             }
-            "near" => {
-                let category = parse_category(need_arg()?)?;
-                if !category.is_hard() {
-                    return Err(format!("{category} is not a hard category"));
-                }
+            "near" | "nearinj" => {
+                let target = if kw == "near" {
+                    let category = parse_category(need_arg()?)?;
+                    if !category.is_hard() {
+                        return Err(format!("{category} is not a hard category"));
+                    }
+                    Target::Hard(category)
+                } else {
+                    Target::Injection(
+                        InjectionKind::parse(need_arg()?)
+                            .ok_or_else(|| format!("unknown injection kind {arg:?}"))?,
+                    )
+                };
                 let (wanted, excluded) = match body.split_once('!') {
                     Some((w, x)) => (w, Some(x)),
                     None => (body, None),
@@ -375,7 +384,7 @@ impl Builder {
                     .join("&");
                 self.pending_nears.push(PendingNear {
                     lang,
-                    category,
+                    target,
                     classes,
                     excluded,
                     rule,
