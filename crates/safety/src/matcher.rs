@@ -132,6 +132,7 @@ impl Lexicon {
         let hits = self.hits(f, source);
         let mut out = Analysis::default();
         if hits.is_empty() {
+            out.injections.extend(structured_injection(&f.text));
             return out;
         }
         let allows: Vec<(usize, usize)> = hits
