@@ -54,3 +54,13 @@ fn holdout_batch_1_zero_false_rejections_full_hard_recall_companions() {
 fn holdout_batch_2_zero_false_rejections_full_hard_recall_companions() {
     assert_batch("h2");
 }
+
+#[test]
+fn holdout_batch_3_zero_false_rejections_full_hard_recall_companions() {
+    assert_batch("h3");
+}
+
+#[test]
+fn holdout_batch_4_zero_false_rejections_full_hard_recall_companions() {
+    assert_batch("h4");
+}
