@@ -122,7 +122,7 @@ impl Lexicon {
                 });
             }
         }
-        hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        hits.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
         hits
     }
 
@@ -141,6 +141,7 @@ impl Lexicon {
             .map(|h| (h.start, h.end))
             .collect();
         let mut class_hits: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.class_count];
+        let mut touched: Vec<usize> = Vec::new();
         let mut soft_candidates: Vec<Hit<'a>> = Vec::new();
         let longest_allow = allows.iter().map(|(s, e)| e - s).max().unwrap_or(0);
         for h in &hits {
@@ -161,6 +162,9 @@ impl Lexicon {
                 }
                 Kind::Class(id) => {
                     if !h.entry.local || ctx.known(h.entry.lang) {
+                        if class_hits[*id].is_empty() {
+                            touched.push(*id);
+                        }
                         class_hits[*id].push((h.start, h.end));
                     }
                 }
@@ -185,7 +189,9 @@ impl Lexicon {
                 Kind::Allow => {}
             }
         }
-        for list in &mut class_hits {
+        // Only the classes this text touched (a few of the thousands defined).
+        for &id in &touched {
+            let list = &mut class_hits[id];
             list.sort_unstable();
             list.dedup();
         }
@@ -431,23 +437,35 @@ fn sentence_of(sentences: &[usize], pos: usize) -> usize {
 }
 
 /// The first sentence holding a hit of every class of `near` and none of its excluded
-/// classes: (start of the earliest hit, end of the latest) in that sentence.
+/// classes: (start of the earliest hit, end of the latest) in that sentence. Driven by the
+/// class with the fewest hits; every other class is probed with a binary search over its
+/// (sorted) hits, so a long text costs O(hits · log hits), not O(hits²).
 fn near_match(
     near: &Near,
     class_hits: &[Vec<(usize, usize)>],
     sentences: &[usize],
 ) -> Option<(usize, usize)> {
-    let (first, rest) = near.classes.split_first()?;
-    'candidates: for &(s0, e0) in &class_hits[*first] {
-        let sentence = sentence_of(sentences, s0);
-        let in_sentence = |hits: &[(usize, usize)]| {
-            hits.iter()
-                .copied()
-                .find(|&(s, _)| sentence_of(sentences, s) == sentence)
-        };
-        let (mut lo, mut hi) = (s0, e0);
-        for class in rest {
-            match in_sentence(&class_hits[*class]) {
+    let driver = *near.classes.iter().min_by_key(|c| class_hits[**c].len())?;
+    if class_hits[driver].is_empty() {
+        return None;
+    }
+    let first_in = |class: usize, from: usize, to: usize| {
+        let list = &class_hits[class];
+        let i = list.partition_point(|(s, _)| *s < from);
+        list.get(i).copied().filter(|(s, _)| *s < to)
+    };
+    let mut last_sentence = usize::MAX;
+    'candidates: for &(s0, _) in &class_hits[driver] {
+        let k = sentence_of(sentences, s0);
+        if k == last_sentence {
+            continue;
+        }
+        last_sentence = k;
+        let from = if k == 0 { 0 } else { sentences[k - 1] + 1 };
+        let to = sentences.get(k).copied().unwrap_or(usize::MAX);
+        let (mut lo, mut hi) = (usize::MAX, 0usize);
+        for &class in &near.classes {
+            match first_in(class, from, to) {
                 Some((s, e)) => {
                     lo = lo.min(s);
                     hi = hi.max(e);
@@ -458,7 +476,7 @@ fn near_match(
         if near
             .excluded
             .iter()
-            .any(|x| in_sentence(&class_hits[*x]).is_some())
+            .any(|&x| first_in(x, from, to).is_some())
         {
             continue;
         }
