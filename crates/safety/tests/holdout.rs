@@ -11,6 +11,27 @@
 //! Batch 1 before any change: hard recall 63.0 % (203/322), 1 false rejection out of 319
 //! safe cases ("Condom", a town in the Gers), companions 110/110.
 //!
+//! Batches 3–6 were each written by a separate author (a helper that never saw the rules nor
+//! the other batches; in `/tmp`, outside the repo) and measured ONCE with the rules of the
+//! time before any tuning on them — the honest generalisation numbers (hard recall = rejected
+//! with and without a hint and flagged by the output check; false rejections out of the
+//! batch's safe cases):
+//!
+//! | batch | rules measured | hard recall | false rejections | injections | companions |
+//! |---|---|---|---|---|---|
+//! | h4 (200 hard / 200 safe) | start of round 1 | 52.5 % | 3 | 63 % | 100 % |
+//! | h3 (225 / 225) | after round 1 (tuned on h4) | 79.6 % | 4 | 87 % | 100 % |
+//! | h5 (200 / 200, "hard for a keyword filter") | after round 2 (h3) | 53.0 % | 3 | 63 % | 100 % |
+//! | h6 (200 / 200) | after round 3 (h5) | 74.0 % | 9 | 73 % | 100 % |
+//!
+//! The rules of the start of round 1 scored 62.2 % on h3, 32.5 % on h5 and 51.5 % on h6, so
+//! each round generalised, but no round reached the bar on a batch it had not seen:
+//! term and co-occurrence rules alone do not reject *every* unseen hard case. Each round
+//! tuned on the newest batch by concept (word classes with inflections, `near` co-occurrence
+//! rules with safe-context exclusions) — never by copying its sentences — and the batch then
+//! joined this directory as a regression set. Judge any other set the same way with
+//! `scripts/safety-eval PATH`.
+//!
 //! Every batch must now meet the bar: zero false rejections on safe prose (with and
 //! without a language hint, and in the output check), every hard case rejected (with and
 //! without a hint, and flagged by the output check), every image prompt leaving the sanitiser
@@ -63,4 +84,9 @@ fn holdout_batch_3_zero_false_rejections_full_hard_recall_companions() {
 #[test]
 fn holdout_batch_4_zero_false_rejections_full_hard_recall_companions() {
     assert_batch("h4");
+}
+
+#[test]
+fn holdout_batch_5_zero_false_rejections_full_hard_recall_companions() {
+    assert_batch("h5");
 }
