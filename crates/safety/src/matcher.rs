@@ -338,6 +338,9 @@ fn structured_injection(text: &str) -> Option<InjectionHit<'static>> {
     while i < bytes.len() {
         let found = match bytes[i] {
             b'<' => markup_tag(bytes, i).map(|e| (e, InjectionKind::SpecialToken, "markup tag")),
+            b'{' | b'[' if bytes.get(i + 1) == Some(&bytes[i]) => {
+                template_tag(bytes, i).map(|e| (e, InjectionKind::SpecialToken, "template tag"))
+            }
             b'"' | b'\'' => {
                 json_member(bytes, i).map(|e| (e, InjectionKind::FakeRoleJson, "json member"))
             }
@@ -379,6 +382,27 @@ fn markup_tag(bytes: &[u8], at: usize) -> Option<usize> {
             b'<' | b'\n' => return None,
             _ => i += 1,
         }
+    }
+    None
+}
+
+/// End of a template directive starting at `at` (`{{override: …}}`, `[[system]]`): two
+/// opening braces or brackets, a letter, then the matching closing pair within 80 bytes.
+fn template_tag(bytes: &[u8], at: usize) -> Option<usize> {
+    let close = if bytes[at] == b'{' { b'}' } else { b']' };
+    if !bytes.get(at + 2)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let limit = (at + 82).min(bytes.len());
+    let mut i = at + 2;
+    while i + 1 < limit {
+        if bytes[i] == close && bytes[i + 1] == close {
+            return Some(i + 2);
+        }
+        if bytes[i] == b'\n' {
+            return None;
+        }
+        i += 1;
     }
     None
 }

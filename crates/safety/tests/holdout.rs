@@ -90,3 +90,8 @@ fn holdout_batch_4_zero_false_rejections_full_hard_recall_companions() {
 fn holdout_batch_5_zero_false_rejections_full_hard_recall_companions() {
     assert_batch("h5");
 }
+
+#[test]
+fn holdout_batch_6_zero_false_rejections_full_hard_recall_companions() {
+    assert_batch("h6");
+}
