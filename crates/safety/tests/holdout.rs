@@ -23,8 +23,10 @@
 //! | h3 (225 / 225) | after round 1 (tuned on h4) | 79.6 % | 4 | 87 % | 100 % |
 //! | h5 (200 / 200, "hard for a keyword filter") | after round 2 (h3) | 53.0 % | 3 | 63 % | 100 % |
 //! | h6 (200 / 200) | after round 3 (h5) | 74.0 % | 9 | 73 % | 100 % |
+//! | h7 (200 / 200, kept outside the repo) | after round 4 (h6) | 69.5 % | 4 | 67 % | 100 % |
 //!
-//! The rules of the start of round 1 scored 62.2 % on h3, 32.5 % on h5 and 51.5 % on h6, so
+//! The rules of the start of round 1 scored 62.2 % on h3, 32.5 % on h5, 51.5 % on h6 and
+//! 44.0 % on h7, so
 //! each round generalised, but no round reached the bar on a batch it had not seen:
 //! term and co-occurrence rules alone do not reject *every* unseen hard case. Each round
 //! tuned on the newest batch by concept (word classes with inflections, `near` co-occurrence
