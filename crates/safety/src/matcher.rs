@@ -92,6 +92,26 @@ pub(crate) struct Analysis<'a> {
     pub(crate) other: Vec<Hit<'a>>,
 }
 
+impl<'a> Analysis<'a> {
+    /// Records what a sequence or co-occurrence rule matched.
+    fn report(&mut self, target: Target, rule: &'a str, start: usize, end: usize) {
+        match target {
+            Target::Hard(category) => self.hard.push(HardHit {
+                category,
+                rule: rule.to_owned(),
+                start,
+                end,
+            }),
+            Target::Injection(kind) => self.injections.push(InjectionHit {
+                kind,
+                start,
+                end,
+                rule,
+            }),
+        }
+    }
+}
+
 impl Lexicon {
     /// Every boundary-valid occurrence of every pattern, in text order.
     pub(crate) fn hits<'a>(&'a self, f: &Folded, source: &str) -> Vec<Hit<'a>> {
@@ -197,40 +217,14 @@ impl Lexicon {
         }
         for seq in &self.seqs {
             for (s, e) in seq_matches(seq, &class_hits, &f.text) {
-                match seq.target {
-                    Target::Hard(category) => out.hard.push(HardHit {
-                        category,
-                        rule: seq.rule.to_string(),
-                        start: s,
-                        end: e,
-                    }),
-                    Target::Injection(kind) => out.injections.push(InjectionHit {
-                        kind,
-                        start: s,
-                        end: e,
-                        rule: &seq.rule,
-                    }),
-                }
+                out.report(seq.target, &seq.rule, s, e);
             }
         }
         if !self.nears.is_empty() {
             let sentences = sentence_ends(&f.text);
             for near in &self.nears {
                 if let Some((s, e)) = near_match(near, &class_hits, &sentences) {
-                    match near.target {
-                        Target::Hard(category) => out.hard.push(HardHit {
-                            category,
-                            rule: near.rule.to_string(),
-                            start: s,
-                            end: e,
-                        }),
-                        Target::Injection(kind) => out.injections.push(InjectionHit {
-                            kind,
-                            start: s,
-                            end: e,
-                            rule: &near.rule,
-                        }),
-                    }
+                    out.report(near.target, &near.rule, s, e);
                 }
             }
         }

@@ -224,12 +224,7 @@ pub(crate) fn compile(sources: &[Source]) -> Result<Lexicon, String> {
     }
     let mut seqs = Vec::new();
     for p in std::mem::take(&mut b.pending_seqs) {
-        let class_of = |name: &str| {
-            b.classes
-                .get(&(p.lang, name.to_owned()))
-                .copied()
-                .ok_or_else(|| format!("unknown class {name} in seq {}", p.rule))
-        };
+        let class_of = |name: &str| b.class_id(p.lang, name, &p.rule);
         let mut steps = Vec::new();
         for (name, max_gap, breaks) in &p.steps {
             steps.push(Step {
@@ -258,12 +253,7 @@ pub(crate) fn compile(sources: &[Source]) -> Result<Lexicon, String> {
     }
     let mut nears = Vec::new();
     for p in std::mem::take(&mut b.pending_nears) {
-        let class_of = |name: &String| {
-            b.classes
-                .get(&(p.lang, name.clone()))
-                .copied()
-                .ok_or_else(|| format!("unknown class {name} in near {}", p.rule))
-        };
+        let class_of = |name: &String| b.class_id(p.lang, name, &p.rule);
         nears.push(Near {
             target: p.target,
             classes: p.classes.iter().map(class_of).collect::<Result<_, _>>()?,
@@ -293,6 +283,14 @@ fn parse_category(raw: &str) -> Result<Category, String> {
 }
 
 impl Builder {
+    /// The id of class `name` of `lang`, or an error naming the rule that uses it.
+    fn class_id(&self, lang: Option<Language>, name: &str, rule: &str) -> Result<usize, String> {
+        self.classes
+            .get(&(lang, name.to_owned()))
+            .copied()
+            .ok_or_else(|| format!("unknown class {name} in rule {rule}"))
+    }
+
     fn line(&mut self, lang: Option<Language>, line: &str) -> Result<(), String> {
         let (head, body) = line
             .split_once('=')
