@@ -23,7 +23,7 @@
 //! | h3 (225 / 225) | after round 1 (tuned on h4) | 79.6 % | 4 | 87 % | 100 % |
 //! | h5 (200 / 200, "hard for a keyword filter") | after round 2 (h3) | 53.0 % | 3 | 63 % | 100 % |
 //! | h6 (200 / 200) | after round 3 (h5) | 74.0 % | 9 | 73 % | 100 % |
-//! | h7 (200 / 200, kept outside the repo) | after round 4 (h6) | 69.5 % | 4 | 67 % | 100 % |
+//! | h7 (200 / 200) | after round 4 (h6) | 69.5 % | 4 | 67 % | 100 % |
 //!
 //! The rules of the start of round 1 scored 62.2 % on h3, 32.5 % on h5, 51.5 % on h6 and
 //! 44.0 % on h7, so
@@ -96,4 +96,9 @@ fn holdout_batch_5_zero_false_rejections_full_hard_recall_companions() {
 #[test]
 fn holdout_batch_6_zero_false_rejections_full_hard_recall_companions() {
     assert_batch("h6");
+}
+
+#[test]
+fn holdout_batch_7_zero_false_rejections_full_hard_recall_companions() {
+    assert_batch("h7");
 }
