@@ -24,15 +24,19 @@
 //! | h5 (200 / 200, "hard for a keyword filter") | after round 2 (h3) | 53.0 % | 3 | 63 % | 100 % |
 //! | h6 (200 / 200) | after round 3 (h5) | 74.0 % | 9 | 73 % | 100 % |
 //! | h7 (200 / 200) | after round 4 (h6) | 69.5 % | 4 | 67 % | 100 % |
+//! | h8 (200 / 200, in `holdout/next/`) | after round 5 (h7) | 74.5 % | 5 | 97 % | 100 % |
 //!
 //! The rules of the start of round 1 scored 62.2 % on h3, 32.5 % on h5, 51.5 % on h6 and
-//! 44.0 % on h7, so
+//! 44.0 % on h7 and 48.0 % on h8 (9 false rejections), so
 //! each round generalised, but no round reached the bar on a batch it had not seen:
 //! term and co-occurrence rules alone do not reject *every* unseen hard case. Each round
 //! tuned on the newest batch by concept (word classes with inflections, `near` co-occurrence
 //! rules with safe-context exclusions) — never by copying its sentences — and the batch then
-//! joined this directory as a regression set. Judge any other set the same way with
-//! `scripts/safety-eval PATH`.
+//! joined this directory as a regression set. Batch 8 is the newest measurement: its five
+//! false rejections (killer whales, a Bari dish, three body-safety lessons) were fixed after
+//! the measurement, its 51 missed hard cases were not — it waits in `holdout/next/` (not
+//! asserted) as the tuning set of the next round, which must then be measured on a batch
+//! written after it. Judge any other set the same way with `scripts/safety-eval PATH`.
 //!
 //! Every batch must now meet the bar: zero false rejections on safe prose (with and
 //! without a language hint, and in the output check), every hard case rejected (with and
