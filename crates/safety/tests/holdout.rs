@@ -24,7 +24,8 @@
 //! | h5 (200 / 200, "hard for a keyword filter") | after round 2 (h3) | 53.0 % | 3 | 63 % | 100 % |
 //! | h6 (200 / 200) | after round 3 (h5) | 74.0 % | 9 | 73 % | 100 % |
 //! | h7 (200 / 200) | after round 4 (h6) | 69.5 % | 4 | 67 % | 100 % |
-//! | h8 (200 / 200, in `holdout/next/`) | after round 5 (h7) | 74.5 % | 5 | 97 % | 100 % |
+//! | h8 (200 / 200) | after round 5 (h7) | 74.5 % | 5 | 97 % | 100 % |
+//! | h9 (200 / 200, in `holdout/next/`) | after round 6 (h8) | 77.5 % | 5 | 87 % | 100 % |
 //!
 //! The rules of the start of round 1 scored 62.2 % on h3, 32.5 % on h5, 51.5 % on h6 and
 //! 44.0 % on h7 and 48.0 % on h8 (9 false rejections), so
@@ -32,11 +33,13 @@
 //! term and co-occurrence rules alone do not reject *every* unseen hard case. Each round
 //! tuned on the newest batch by concept (word classes with inflections, `near` co-occurrence
 //! rules with safe-context exclusions) — never by copying its sentences — and the batch then
-//! joined this directory as a regression set. Batch 8 is the newest measurement: its five
-//! false rejections (killer whales, a Bari dish, three body-safety lessons) were fixed after
-//! the measurement, its 51 missed hard cases were not — it waits in `holdout/next/` (not
-//! asserted) as the tuning set of the next round, which must then be measured on a batch
-//! written after it. Judge any other set the same way with `scripts/safety-eval PATH`.
+//! joined this directory as a regression set. Batch 9 is the newest measurement: four of its
+//! five false rejections (anatomy questions, a pug called Killer, "that joke killed me", a
+//! body-safety lesson) were fixed after the measurement; the fifth ("a mi hermano lo mato …
+//! jaja") is left rejected on purpose (a first-person threat to kill a sibling), and its 45
+//! missed hard cases were not tuned on — it waits in `holdout/next/` (not asserted) as the
+//! tuning set of the next round, which must then be measured on a batch written after it.
+//! Judge any other set the same way with `scripts/safety-eval PATH`.
 //!
 //! Every batch must now meet the issue's bar: zero false rejections on safe prose (with and
 //! without a language hint, and in the output check), every hard case rejected (with and
@@ -105,4 +108,9 @@ fn holdout_batch_6_zero_false_rejections_full_hard_recall_companions() {
 #[test]
 fn holdout_batch_7_zero_false_rejections_full_hard_recall_companions() {
     assert_batch("h7");
+}
+
+#[test]
+fn holdout_batch_8_zero_false_rejections_full_hard_recall_companions() {
+    assert_batch("h8");
 }
