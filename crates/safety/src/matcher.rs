@@ -2,7 +2,7 @@
 //! word boundaries, language scope, safe phrases, word-class sequences and overlaps.
 
 use crate::fold::{Folded, word_at, word_before};
-use crate::lexicon::{Entry, Kind, Lexicon, Near, Seq, Target, Unless};
+use crate::lexicon::{Entry, FREE_END, FREE_START, Kind, Lexicon, Near, Seq, Target, Unless};
 use crate::types::{Category, InjectionKind};
 use domain::Language;
 
@@ -15,6 +15,12 @@ const BREAK_WORDS: &[&str] = &[
     "pero", "poi", "porque", "pour", "puis", "quand", "quando", "so", "than", "then", "to", "und",
     "until", "weil", "wenn", "when", "while", "with", "y",
 ];
+
+thread_local! {
+    /// Per-class hit lists reused by [`Lexicon::analyse`] (all empty between calls).
+    static CLASS_HITS: std::cell::RefCell<Vec<Vec<(usize, usize)>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// Which languages a text is in, as far as we know.
 #[derive(Debug, Clone, Copy, Default)]
@@ -119,7 +125,14 @@ impl Lexicon {
         let mut hits = Vec::new();
         for m in self.ac.find_overlapping_iter(text) {
             let (s, e) = (m.start(), m.end());
-            for entry in &self.entries[m.pattern().as_usize()] {
+            let pid = m.pattern().as_usize();
+            let bounds = self.bounds[pid];
+            if (bounds & FREE_START == 0 && word_before(text, s))
+                || (bounds & FREE_END == 0 && word_at(text, e))
+            {
+                continue;
+            }
+            for entry in &self.entries[pid] {
                 if !entry.start_free && word_before(text, s) {
                     continue;
                 }
@@ -160,7 +173,12 @@ impl Lexicon {
             .filter(|h| matches!(h.entry.kind, Kind::Allow))
             .map(|h| (h.start, h.end))
             .collect();
-        let mut class_hits: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.class_count];
+        // One hit list per word class, reused across calls on this thread (thousands of
+        // classes: allocating them per call cost more than matching a short text).
+        let mut class_hits = CLASS_HITS.with(|c| std::mem::take(&mut *c.borrow_mut()));
+        if class_hits.len() < self.class_count {
+            class_hits.resize_with(self.class_count, Vec::new);
+        }
         let mut touched: Vec<usize> = Vec::new();
         let mut soft_candidates: Vec<Hit<'a>> = Vec::new();
         let longest_allow = allows.iter().map(|(s, e)| e - s).max().unwrap_or(0);
@@ -228,6 +246,10 @@ impl Lexicon {
                 }
             }
         }
+        for &id in &touched {
+            class_hits[id].clear();
+        }
+        CLASS_HITS.with(|c| *c.borrow_mut() = class_hits);
         if let Some(hit) = structured_injection(&f.text) {
             out.injections.push(hit);
         }

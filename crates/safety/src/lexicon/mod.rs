@@ -165,10 +165,19 @@ pub(crate) struct Unless {
     pub(crate) max_gap: usize,
 }
 
+/// [`Lexicon::bounds`] flag: some entry of the pattern may start inside a word.
+pub(crate) const FREE_START: u8 = 1;
+/// [`Lexicon::bounds`] flag: some entry of the pattern may end inside a word.
+pub(crate) const FREE_END: u8 = 2;
+
 /// A compiled dictionary.
 pub(crate) struct Lexicon {
     pub(crate) ac: AhoCorasick,
     pub(crate) entries: Vec<Vec<Entry>>,
+    /// Per pattern: whether any of its entries may start ([`FREE_START`]) or end
+    /// ([`FREE_END`]) inside a word. Dense, so the many in-word occurrences of short
+    /// patterns are dropped without touching `entries`.
+    pub(crate) bounds: Vec<u8>,
     pub(crate) seqs: Vec<Seq>,
     pub(crate) nears: Vec<Near>,
     pub(crate) class_count: usize,
@@ -265,8 +274,19 @@ pub(crate) fn compile(sources: &[Source]) -> Result<Lexicon, String> {
         .match_kind(MatchKind::Standard)
         .build(&b.patterns)
         .map_err(|e| format!("automaton: {e}"))?;
+    let bounds = b
+        .entries
+        .iter()
+        .map(|es| {
+            es.iter().fold(0u8, |acc, e| {
+                acc | if e.start_free { FREE_START } else { 0 }
+                    | if e.end_free { FREE_END } else { 0 }
+            })
+        })
+        .collect();
     Ok(Lexicon {
         ac,
+        bounds,
         entries: b.entries,
         seqs,
         nears,
