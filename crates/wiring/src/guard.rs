@@ -68,45 +68,51 @@ impl Meter {
 
     /// Stores safety events (best effort: a failed write is logged, never fails the request).
     pub async fn log_safety(&self, events: Vec<SafetyEvent>) {
-        let now = self.deps().clock.now();
         for e in events {
-            let rec = SafetyEventRecord {
-                id: uuid::Uuid::new_v4().to_string(),
-                user_id: e.user_id,
-                function_name: e.function,
-                category: e.category.as_str().to_string(),
-                action: e.action.as_str().to_string(),
-                text_hash: e.text_hash,
-                created_at: now,
-                expires_at: now + chrono::Duration::days(SAFETY_EVENT_RETENTION_DAYS),
-            };
-            tracing::info!(category = %rec.category, action = %rec.action, function = %rec.function_name, "safety intervention");
-            if let Err(err) = self
-                .deps()
-                .backend
-                .safety_events
-                .record_safety_event(&rec)
-                .await
-            {
-                tracing::error!(error = %err, "safety event write failed");
-            }
+            self.write_event(
+                e.user_id,
+                e.function,
+                e.category.as_str(),
+                e.action.as_str(),
+                e.text_hash,
+            )
+            .await;
         }
     }
 
     /// Stores one safety event with a free-form category (output review findings).
     async fn log_event(&self, category: &str, action: &str, text: &str) {
+        self.write_event(
+            self.user().as_str().to_string(),
+            self.function().as_str().to_string(),
+            category,
+            action,
+            safety::text_hash(text),
+        )
+        .await;
+    }
+
+    /// Writes one safety event record (hash only, kept a year); a failed write is logged.
+    async fn write_event(
+        &self,
+        user_id: String,
+        function_name: String,
+        category: &str,
+        action: &str,
+        text_hash: String,
+    ) {
         let now = self.deps().clock.now();
         let rec = SafetyEventRecord {
             id: uuid::Uuid::new_v4().to_string(),
-            user_id: self.user().as_str().to_string(),
-            function_name: self.function().as_str().to_string(),
+            user_id,
+            function_name,
             category: category.to_string(),
             action: action.to_string(),
-            text_hash: safety::text_hash(text),
+            text_hash,
             created_at: now,
             expires_at: now + chrono::Duration::days(SAFETY_EVENT_RETENTION_DAYS),
         };
-        tracing::info!(category, action, "safety intervention");
+        tracing::info!(category, action, function = %rec.function_name, "safety intervention");
         if let Err(err) = self
             .deps()
             .backend

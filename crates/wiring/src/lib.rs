@@ -7,6 +7,9 @@
 pub mod guard;
 pub mod images;
 pub mod metered;
+mod post;
+
+pub use post::{PostFunction, PostService};
 
 use config::{Settings, StorageBackend};
 use domain::{Clock, SystemClock};

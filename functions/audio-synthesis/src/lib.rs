@@ -12,53 +12,28 @@ mod assemble;
 mod request;
 mod service;
 
-use async_trait::async_trait;
-use edge::{
-    ApiError, AuthMode, Body, Ctx, Function, FunctionName, Gateway, Reply, Request, Response,
-};
-use wiring::Deps;
-
 pub use request::{ACCEPTED_MODELS, AudioRequest, MAX_TEXT_CHARS};
 
+use edge::{ApiError, FunctionName, Reply};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::Instant;
+use wiring::metered::Meter;
+
+/// The `audio-synthesis` use case on `POST /`.
+pub struct Service;
+
+impl wiring::PostService for Service {
+    const NAME: FunctionName = FunctionName::AudioSynthesis;
+
+    fn run(
+        meter: Arc<Meter>,
+        body: Map<String, Value>,
+        deadline: Instant,
+    ) -> impl Future<Output = Result<Reply, ApiError>> + Send {
+        service::synthesize(meter, body, deadline)
+    }
+}
+
 /// The `audio-synthesis` function.
-pub struct App {
-    gateway: Gateway,
-    deps: Deps,
-}
-
-impl App {
-    /// Builds the function from shared dependencies.
-    pub fn new(deps: Deps) -> Self {
-        Self {
-            gateway: deps.gateway(FunctionName::AudioSynthesis),
-            deps,
-        }
-    }
-
-    async fn route(&self, ctx: Ctx) -> Result<Reply, ApiError> {
-        if !ctx.segments.is_empty() {
-            return Err(ApiError::not_found("Route"));
-        }
-        if ctx.method != http::Method::POST {
-            return Err(ApiError::method_not_allowed());
-        }
-        let body = ctx.json_object()?;
-        wiring::metered::metered(&self.deps, &ctx, FunctionName::AudioSynthesis, |meter| {
-            service::synthesize(meter, body, ctx.deadline)
-        })
-        .await
-    }
-}
-
-#[async_trait]
-impl Function for App {
-    fn name(&self) -> FunctionName {
-        FunctionName::AudioSynthesis
-    }
-
-    async fn handle(&self, req: Request) -> Response<Body> {
-        self.gateway
-            .serve(req, AuthMode::Required, |ctx| self.route(ctx))
-            .await
-    }
-}
+pub type App = wiring::PostFunction<Service>;

@@ -5,51 +5,26 @@
 
 mod service;
 
-use async_trait::async_trait;
-use edge::{
-    ApiError, AuthMode, Body, Ctx, Function, FunctionName, Gateway, Reply, Request, Response,
-};
-use wiring::Deps;
+use edge::{ApiError, FunctionName, Reply};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::Instant;
+use wiring::metered::Meter;
+
+/// The `story-generation` use case on `POST /`.
+pub struct Service;
+
+impl wiring::PostService for Service {
+    const NAME: FunctionName = FunctionName::StoryGeneration;
+
+    fn run(
+        meter: Arc<Meter>,
+        body: Map<String, Value>,
+        deadline: Instant,
+    ) -> impl Future<Output = Result<Reply, ApiError>> + Send {
+        service::generate(meter, body, deadline)
+    }
+}
 
 /// The `story-generation` function.
-pub struct App {
-    gateway: Gateway,
-    deps: Deps,
-}
-
-impl App {
-    /// Builds the function from shared dependencies.
-    pub fn new(deps: Deps) -> Self {
-        Self {
-            gateway: deps.gateway(FunctionName::StoryGeneration),
-            deps,
-        }
-    }
-
-    async fn route(&self, ctx: Ctx) -> Result<Reply, ApiError> {
-        if !ctx.segments.is_empty() {
-            return Err(ApiError::not_found("Route"));
-        }
-        if ctx.method != http::Method::POST {
-            return Err(ApiError::method_not_allowed());
-        }
-        let body = ctx.json_object()?;
-        wiring::metered::metered(&self.deps, &ctx, FunctionName::StoryGeneration, |meter| {
-            service::generate(meter, body, ctx.deadline)
-        })
-        .await
-    }
-}
-
-#[async_trait]
-impl Function for App {
-    fn name(&self) -> FunctionName {
-        FunctionName::StoryGeneration
-    }
-
-    async fn handle(&self, req: Request) -> Response<Body> {
-        self.gateway
-            .serve(req, AuthMode::Required, |ctx| self.route(ctx))
-            .await
-    }
-}
+pub type App = wiring::PostFunction<Service>;
